@@ -1,0 +1,30 @@
+//! # roomsight-benches: what roomsight costs
+//!
+//! Criterion micro-benchmarks live in `benches/benches/` (`cargo bench -p roomsight-benches`):
+//! - `validate`: contract validation throughput over a simulated fleet's events (events/s, MB/s);
+//! - `simulate`: fleet simulator throughput (events/s).
+//!
+//! This library holds the fixtures they share, built outside the measured loops. The
+//! end-to-end harness (broker → lake → reports → detection) joins it with the ingest issue.
+
+use chrono::NaiveDate;
+use roomsight_datasets::{Fleet, SimConfig};
+
+/// A fixed simulation: `rooms` rooms for `days` days from 2026-11-02, seed 1.
+pub fn fixed_config(rooms: usize, days: u32) -> SimConfig {
+    let start = NaiveDate::from_ymd_opt(2026, 11, 2).expect("a valid date");
+    SimConfig::new(rooms, days, start, 1)
+}
+
+/// The event lines (no newlines) of a fixed simulation, in emission order.
+pub fn event_lines(rooms: usize, days: u32) -> Vec<Vec<u8>> {
+    let fleet = Fleet::new(&fixed_config(rooms, days)).expect("the fixed config is valid");
+    let mut lines = Vec::new();
+    fleet
+        .emit(|line: &[u8]| -> Result<(), std::convert::Infallible> {
+            lines.push(line.to_vec());
+            Ok(())
+        })
+        .expect("emitting into memory cannot fail");
+    lines
+}

@@ -1,0 +1,15 @@
+//! # roomsight-pipeline: jobs, incidents and the ticketing feed
+//!
+//! Owns what runs on a schedule and what leaves the system:
+//! - report jobs and their outputs (`reports/<report>/report_date=…/`), replaced atomically;
+//! - the scheduler (cron expressions, catch-up of missed runs, recomputation after late data);
+//! - the incident lifecycle of `incidents.md` (open, update, resolve, reopen, auto-close);
+//! - the ticketing sinks (Kafka `room-incidents`, ServiceNow Table API, webhooks) behind a
+//!   durable outbox, exactly once in effect;
+//! - the self-contained HTML estate dashboard.
+//!
+//! It uses `queries` for SQL and `models` for anomaly scores; it must not parse telemetry
+//! itself (that is `ingest`) nor embed SQL text outside `queries`.
+//!
+//! Status: built on the reports and incidents issues (#4, #5); until then this crate holds no
+//! code, and the CLI offers none of its commands.

@@ -1,0 +1,74 @@
+//! The command-line surface of cli.md: every subcommand and its flags.
+//!
+//! Every flag has a long name, an environment variable `ROOMSIGHT_<FLAG>`, and may be set in
+//! the config file (`config.rs`); flags win over the environment, the environment over the file.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::cmd::{simulate, validate};
+
+/// Meeting-room telemetry: Kafka → Parquet lake → reports, incidents and ticketing.
+#[derive(Debug, Parser)]
+#[command(name = "roomsight", version, propagate_version = true, max_term_width = 100)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Flags every subcommand accepts.
+#[derive(Debug, Args)]
+pub(crate) struct GlobalArgs {
+    /// Settings file (TOML): keys are flag names, top level for every command or in a table
+    /// named after the command (`[simulate]`); `./roomsight.toml` is read when present.
+    #[arg(long, global = true, env = "ROOMSIGHT_CONFIG", value_name = "FILE")]
+    pub(crate) config: Option<std::path::PathBuf>,
+
+    /// More log output (-v info, -vv debug, -vvv trace); `ROOMSIGHT_LOG` takes a full filter.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+
+    /// Log line format on stderr.
+    #[arg(
+        long,
+        global = true,
+        env = "ROOMSIGHT_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text
+    )]
+    pub(crate) log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Check NDJSON telemetry against the contract: counts per type and per reason; exit 1 if
+    /// any event is invalid.
+    Validate(validate::Args),
+    /// The fleet simulator: rooms.csv, events.ndjson and faults.csv (ground truth) for a
+    /// seeded, deterministic estate.
+    Simulate(simulate::Args),
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,16 @@
+//! One module per subcommand: parse, call a crate, print.
+
+pub(crate) mod simulate;
+pub(crate) mod validate;
+
+use std::process::ExitCode;
+
+use crate::cli::Command;
+
+/// Runs a subcommand; `Ok` carries its exit code (1 when it judged input invalid).
+pub(crate) fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Validate(args) => validate::run(args),
+        Command::Simulate(args) => simulate::run(args),
+    }
+}

@@ -1,0 +1,25 @@
+//! Command-line tests of the `roomsight` binary: exit codes, output and settings layering.
+
+mod settings;
+mod simulate;
+mod validate;
+
+use assert_cmd::Command;
+
+/// The built `roomsight` binary with a clean environment for its settings.
+pub(crate) fn roomsight() -> Command {
+    let mut cmd = Command::cargo_bin("roomsight").expect("the roomsight binary is built");
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("ROOMSIGHT_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+/// A valid heartbeat line with the given event id.
+pub(crate) fn heartbeat(event_id: &str) -> String {
+    format!(
+        r#"{{"schema":"roomsight.telemetry/v1","type":"heartbeat","event_id":"{event_id}","ts":"2026-11-24T09:15:00Z","device_id":"dev-1","room_id":"room-1","platform":"windows","app_version":"5.2.1","os_version":"10.0.22631","teams_signed_in":true,"exchange_signed_in":true,"cpu_pct":12.5,"mem_pct":40,"uptime_s":3600}}"#
+    )
+}
