@@ -9,7 +9,12 @@ use crate::cmd::{simulate, validate};
 
 /// Meeting-room telemetry: Kafka → Parquet lake → reports, incidents and ticketing.
 #[derive(Debug, Parser)]
-#[command(name = "roomsight", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "roomsight",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub(crate) struct Cli {
     #[command(flatten)]
     pub(crate) global: GlobalArgs,

@@ -50,11 +50,16 @@ pub(crate) fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Cli
             ))
         })?;
         let table: toml::Table = text.parse().map_err(|e| {
-            ParseError::Config(format!("the settings file {} is not valid TOML: {e}", path.display()))
+            ParseError::Config(format!(
+                "the settings file {} is not valid TOML: {e}",
+                path.display()
+            ))
         })?;
         command = apply_settings(command, &table, &path)?;
     }
-    let matches = command.try_get_matches_from(args).map_err(ParseError::Clap)?;
+    let matches = command
+        .try_get_matches_from(args)
+        .map_err(ParseError::Clap)?;
     Cli::from_arg_matches(&matches).map_err(ParseError::Clap)
 }
 
@@ -96,21 +101,27 @@ fn apply_settings(
             unknown.join(", ")
         )));
     }
-    apply_to(command, table, &[table]).map_err(|msg| {
-        ParseError::Config(format!("the settings file {}: {msg}", path.display()))
-    })
+    apply_to(command, table, &[table])
+        .map_err(|msg| ParseError::Config(format!("the settings file {}: {msg}", path.display())))
 }
 
 fn normalize(key: &str) -> String {
     key.replace('_', "-")
 }
 
-fn collect_unknown(command: &clap::Command, table: &toml::Table, prefix: &str, out: &mut Vec<String>) {
+fn collect_unknown(
+    command: &clap::Command,
+    table: &toml::Table,
+    prefix: &str,
+    out: &mut Vec<String>,
+) {
     for (key, value) in table {
         let flag = normalize(key);
         let is_flag = has_flag_anywhere(command, &flag);
         match (value, command.find_subcommand(key.as_str())) {
-            (toml::Value::Table(sub), Some(sc)) => collect_unknown(sc, sub, &format!("{prefix}{key}."), out),
+            (toml::Value::Table(sub), Some(sc)) => {
+                collect_unknown(sc, sub, &format!("{prefix}{key}."), out)
+            }
             _ if is_flag => {}
             _ => out.push(format!("`{prefix}{key}`")),
         }
@@ -119,7 +130,9 @@ fn collect_unknown(command: &clap::Command, table: &toml::Table, prefix: &str, o
 
 fn has_flag_anywhere(command: &clap::Command, flag: &str) -> bool {
     command.get_arguments().any(|a| a.get_long() == Some(flag))
-        || command.get_subcommands().any(|sc| has_flag_anywhere(sc, flag))
+        || command
+            .get_subcommands()
+            .any(|sc| has_flag_anywhere(sc, flag))
 }
 
 /// Applies settings to `command` and its subcommands; `scopes` are the tables in force, the
@@ -131,11 +144,15 @@ fn apply_to(
 ) -> Result<clap::Command, String> {
     let ids: Vec<(String, String)> = command
         .get_arguments()
-        .filter_map(|a| a.get_long().map(|l| (a.get_id().to_string(), l.to_string())))
+        .filter_map(|a| {
+            a.get_long()
+                .map(|l| (a.get_id().to_string(), l.to_string()))
+        })
         .collect();
     for (id, long) in ids {
         let value = scopes.iter().rev().find_map(|t| {
-            t.get(long.as_str()).or_else(|| t.get(long.replace('-', "_").as_str()))
+            t.get(long.as_str())
+                .or_else(|| t.get(long.replace('-', "_").as_str()))
         });
         let Some(value) = value else { continue };
         let values = to_strings(value).map_err(|e| format!("`{long}` {e}"))?;
@@ -147,7 +164,10 @@ fn apply_to(
             }
         });
     }
-    let subs: Vec<String> = command.get_subcommands().map(|sc| sc.get_name().to_string()).collect();
+    let subs: Vec<String> = command
+        .get_subcommands()
+        .map(|sc| sc.get_name().to_string())
+        .collect();
     for name in subs {
         let mut inner: Vec<&toml::Table> = scopes.to_vec();
         if let Some(toml::Value::Table(sub)) = table.get(name.as_str()) {
@@ -155,11 +175,13 @@ fn apply_to(
         }
         let sub_table = inner.last().copied().unwrap_or(table);
         let mut result = Ok(());
-        command = command.mut_subcommand(name.as_str(), |sc| match apply_to(sc.clone(), sub_table, &inner) {
-            Ok(sc) => sc,
-            Err(e) => {
-                result = Err(e);
-                sc
+        command = command.mut_subcommand(name.as_str(), |sc| {
+            match apply_to(sc.clone(), sub_table, &inner) {
+                Ok(sc) => sc,
+                Err(e) => {
+                    result = Err(e);
+                    sc
+                }
             }
         });
         result?;
@@ -174,9 +196,13 @@ fn to_strings(value: &toml::Value) -> Result<Vec<String>, String> {
         toml::Value::Float(f) => vec![f.to_string()],
         toml::Value::Boolean(b) => vec![b.to_string()],
         toml::Value::Datetime(d) => vec![d.to_string()],
-        toml::Value::Array(items) => {
-            items.iter().map(to_strings).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect()
-        }
+        toml::Value::Array(items) => items
+            .iter()
+            .map(to_strings)
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect(),
         toml::Value::Table(_) => return Err("must be a value, not a table".into()),
     })
 }
@@ -212,7 +238,11 @@ mod tests {
 
     #[test]
     fn a_command_table_wins_over_the_top_level() {
-        let cli = parse_with("seed = 7\n[simulate]\nseed = 8\n", &["simulate", "--out", "x"]).unwrap();
+        let cli = parse_with(
+            "seed = 7\n[simulate]\nseed = 8\n",
+            &["simulate", "--out", "x"],
+        )
+        .unwrap();
         assert_eq!(simulate_seed(&cli), 8);
     }
 
@@ -227,9 +257,14 @@ mod tests {
 
     #[test]
     fn unknown_settings_are_refused_by_name() {
-        let Err(ParseError::Config(msg)) = parse_with("sed = 7\n[simulate]\nrooms = 3\nbogus = 1\n", &[]) else {
+        let Err(ParseError::Config(msg)) =
+            parse_with("sed = 7\n[simulate]\nrooms = 3\nbogus = 1\n", &[])
+        else {
             panic!("expected a config error");
         };
-        assert!(msg.contains("`sed`") && msg.contains("`simulate.bogus`"), "{msg}");
+        assert!(
+            msg.contains("`sed`") && msg.contains("`simulate.bogus`"),
+            "{msg}"
+        );
     }
 }

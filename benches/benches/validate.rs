@@ -14,7 +14,11 @@ fn bench_validate(c: &mut Criterion) {
         for line in lines {
             valid += u64::from(validate(line, now).is_ok());
         }
-        assert_eq!(valid as usize, lines.len(), "the simulator's events are all valid");
+        assert_eq!(
+            valid as usize,
+            lines.len(),
+            "the simulator's events are all valid"
+        );
         valid
     };
 

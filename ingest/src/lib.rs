@@ -33,11 +33,11 @@ pub mod ndjson;
 pub mod reason;
 pub mod rooms;
 pub mod schema;
-pub mod tally;
 pub mod scrub;
+pub mod tally;
 pub mod timestamp;
-mod validate_id;
 mod validate;
+mod validate_id;
 pub mod vocab;
 
 pub use error::{Error, Result};

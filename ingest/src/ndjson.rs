@@ -41,7 +41,12 @@ pub struct NdjsonReader<R> {
 impl<R: BufRead> NdjsonReader<R> {
     /// Frames the lines of `reader`.
     pub fn new(reader: R) -> Self {
-        NdjsonReader { reader, buf: Vec::with_capacity(4096), line: 0, bytes_read: 0 }
+        NdjsonReader {
+            reader,
+            buf: Vec::with_capacity(4096),
+            line: 0,
+            bytes_read: 0,
+        }
     }
 
     /// Bytes consumed from the reader so far (for progress reporting).
@@ -78,9 +83,16 @@ impl<R: BufRead> NdjsonReader<R> {
                     end -= 1;
                 }
             }
-            let start = if self.line == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+            let start = if self.line == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
+                3
+            } else {
+                0
+            };
             let end = end.max(start);
-            if self.buf[start..end].iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
+            if self.buf[start..end]
+                .iter()
+                .all(|b| matches!(b, b' ' | b'\t' | b'\r'))
+            {
                 continue;
             }
             if end - start > MAX_MESSAGE_BYTES {
@@ -91,7 +103,11 @@ impl<R: BufRead> NdjsonReader<R> {
         let line = self.line;
         let bytes = &self.buf[start..end];
         Ok(Some(match too_large {
-            Some(len) => Frame::TooLarge { line, len, prefix: bytes },
+            Some(len) => Frame::TooLarge {
+                line,
+                len,
+                prefix: bytes,
+            },
             None => Frame::Line { line, bytes },
         }))
     }
@@ -109,12 +125,24 @@ fn skip_line(reader: &mut impl BufRead, mut last: u8) -> io::Result<Skipped> {
     loop {
         let chunk = reader.fill_buf()?;
         if chunk.is_empty() {
-            return Ok(Skipped { consumed, newline: false, cr: false });
+            return Ok(Skipped {
+                consumed,
+                newline: false,
+                cr: false,
+            });
         }
         if let Some(i) = chunk.iter().position(|&b| b == b'\n') {
-            let cr = if i > 0 { chunk[i - 1] == b'\r' } else { last == b'\r' };
+            let cr = if i > 0 {
+                chunk[i - 1] == b'\r'
+            } else {
+                last == b'\r'
+            };
             reader.consume(i + 1);
-            return Ok(Skipped { consumed: consumed + i as u64 + 1, newline: true, cr });
+            return Ok(Skipped {
+                consumed: consumed + i as u64 + 1,
+                newline: true,
+                cr,
+            });
         }
         let n = chunk.len();
         last = chunk[n - 1];
@@ -171,9 +199,18 @@ mod tests {
         input.extend_from_slice(b"\r\n");
         let got = frames(&input);
         assert_eq!(got.len(), 4);
-        assert_eq!(got[0], (1, (MAX_MESSAGE_BYTES + 10).to_string().into_bytes(), true));
+        assert_eq!(
+            got[0],
+            (1, (MAX_MESSAGE_BYTES + 10).to_string().into_bytes(), true)
+        );
         assert_eq!(got[1], (2, b"{}".to_vec(), false));
-        assert_eq!((got[2].0, got[2].1.len(), got[2].2), (3, MAX_MESSAGE_BYTES, false));
-        assert_eq!(got[3], (4, (MAX_MESSAGE_BYTES + 1).to_string().into_bytes(), true));
+        assert_eq!(
+            (got[2].0, got[2].1.len(), got[2].2),
+            (3, MAX_MESSAGE_BYTES, false)
+        );
+        assert_eq!(
+            got[3],
+            (4, (MAX_MESSAGE_BYTES + 1).to_string().into_bytes(), true)
+        );
     }
 }

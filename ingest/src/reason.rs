@@ -79,7 +79,11 @@ pub struct Rejection {
 impl Rejection {
     /// A rejection of the whole message (no field at fault).
     pub fn message(reason: Reason, detail: impl Into<String>) -> Self {
-        Rejection { reason, field: None, detail: detail.into() }
+        Rejection {
+            reason,
+            field: None,
+            detail: detail.into(),
+        }
     }
 
     /// A rejection naming the field at fault.
@@ -88,7 +92,11 @@ impl Rejection {
         field: impl Into<Cow<'static, str>>,
         detail: impl Into<String>,
     ) -> Self {
-        Rejection { reason, field: Some(field.into()), detail: detail.into() }
+        Rejection {
+            reason,
+            field: Some(field.into()),
+            detail: detail.into(),
+        }
     }
 }
 

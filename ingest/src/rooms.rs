@@ -89,7 +89,10 @@ pub fn read_rooms(input: impl Read) -> Result<RoomDirectory> {
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(input);
-    let headers = reader.headers().map_err(|source| Error::RoomsCsv { source })?.clone();
+    let headers = reader
+        .headers()
+        .map_err(|source| Error::RoomsCsv { source })?
+        .clone();
     let mut index = [0usize; 10];
     for (slot, column) in index.iter_mut().zip(ROOMS_COLUMNS) {
         *slot = headers
@@ -118,9 +121,11 @@ pub fn read_rooms(input: impl Read) -> Result<RoomDirectory> {
                         })
                     }
                     Ok(room) => directory.rooms.push(room),
-                    Err((column, detail)) => {
-                        directory.rejected.push(RowRejection { line, column, detail })
-                    }
+                    Err((column, detail)) => directory.rejected.push(RowRejection {
+                        line,
+                        column,
+                        detail,
+                    }),
                 }
             }
             Err(e) => {
@@ -130,7 +135,10 @@ pub fn read_rooms(input: impl Read) -> Result<RoomDirectory> {
                         csv::ErrorKind::Io(io) => io,
                         _ => unreachable!("matched Io above"),
                     };
-                    return Err(Error::Read { what: "rooms.csv".into(), source });
+                    return Err(Error::Read {
+                        what: "rooms.csv".into(),
+                        source,
+                    });
                 }
                 directory.rejected.push(RowRejection {
                     line,
@@ -208,7 +216,8 @@ fn parse_row(record: &csv::StringRecord, index: &[usize; 10]) -> Result<Room, Ro
 mod tests {
     use super::*;
 
-    const HEADER: &str = "room_id,name,site,building,floor,capacity,country,timezone,room_group,ring\n";
+    const HEADER: &str =
+        "room_id,name,site,building,floor,capacity,country,timezone,room_group,ring\n";
 
     fn read(body: &str) -> RoomDirectory {
         read_rooms(format!("{HEADER}{body}").as_bytes()).unwrap()
@@ -284,7 +293,10 @@ mod tests {
 
     #[test]
     fn byte_order_mark_and_crlf_are_accepted() {
-        let text = format!("\u{feff}{}x-1,A,S,,,4,DE,UTC,g,general\r\n", HEADER.replace('\n', "\r\n"));
+        let text = format!(
+            "\u{feff}{}x-1,A,S,,,4,DE,UTC,g,general\r\n",
+            HEADER.replace('\n', "\r\n")
+        );
         let d = read_rooms(text.as_bytes()).unwrap();
         assert_eq!(d.rooms.len(), 1, "{:?}", d.rejected);
     }

@@ -296,13 +296,25 @@ mod tests {
         for t in Table::TELEMETRY {
             let s = t.schema();
             let names: Vec<&str> = s.fields().iter().map(|f| f.name().as_str()).collect();
-            assert_eq!(&names[..4], ["event_id", "ts", "device_id", "room_id"], "{t:?}");
             assert_eq!(
-                &names[names.len() - 4..],
-                ["kafka_topic", "kafka_partition", "kafka_offset", "ingest_ts"],
+                &names[..4],
+                ["event_id", "ts", "device_id", "room_id"],
                 "{t:?}"
             );
-            assert!(s.field_with_name("date").is_err(), "date is a partition column only");
+            assert_eq!(
+                &names[names.len() - 4..],
+                [
+                    "kafka_topic",
+                    "kafka_partition",
+                    "kafka_offset",
+                    "ingest_ts"
+                ],
+                "{t:?}"
+            );
+            assert!(
+                s.field_with_name("date").is_err(),
+                "date is a partition column only"
+            );
         }
     }
 
@@ -310,7 +322,10 @@ mod tests {
     fn peripheral_states_has_a_column_per_known_metric() {
         let s = Table::PeripheralStates.schema();
         for m in KNOWN_METRICS {
-            assert_eq!(s.field_with_name(m.name).unwrap().data_type(), &DataType::Float64);
+            assert_eq!(
+                s.field_with_name(m.name).unwrap().data_type(),
+                &DataType::Float64
+            );
         }
         assert!(matches!(
             s.field_with_name("other_metrics").map(|f| f.data_type()),

@@ -61,7 +61,13 @@ impl Tally {
         self.invalid[r as usize]
     }
 
-    fn record(&mut self, line: u64, bytes: usize, result: Result<EventType, Rejection>, keep: usize) {
+    fn record(
+        &mut self,
+        line: u64,
+        bytes: usize,
+        result: Result<EventType, Rejection>,
+        keep: usize,
+    ) {
         self.lines += 1;
         self.bytes += bytes as u64;
         match result {
@@ -133,7 +139,9 @@ pub fn check_ndjson<R: BufRead>(
         drop(tx);
         let mut tally = Tally::default();
         for worker in workers {
-            let part = worker.join().expect("a validation worker panicked: this is a bug");
+            let part = worker
+                .join()
+                .expect("a validation worker panicked: this is a bug");
             tally.merge(part, options.samples);
         }
         framed.map(|()| tally)
@@ -149,9 +157,10 @@ fn frame_batches<R: BufRead>(
     let mut reader = NdjsonReader::new(reader);
     let mut batch = new_batch();
     loop {
-        let frame = reader
-            .next_frame()
-            .map_err(|source| Error::Read { what: what.to_string(), source })?;
+        let frame = reader.next_frame().map_err(|source| Error::Read {
+            what: what.to_string(),
+            source,
+        })?;
         match frame {
             None => break,
             Some(Frame::Line { line, bytes }) => {
@@ -174,7 +183,11 @@ fn frame_batches<R: BufRead>(
 }
 
 fn new_batch() -> Batch {
-    Batch { data: Vec::with_capacity(BATCH_BYTES + MAX_MESSAGE_BYTES), lines: Vec::new(), too_large: Vec::new() }
+    Batch {
+        data: Vec::with_capacity(BATCH_BYTES + MAX_MESSAGE_BYTES),
+        lines: Vec::new(),
+        too_large: Vec::new(),
+    }
 }
 
 fn work(rx: &Mutex<mpsc::Receiver<Batch>>, options: CheckOptions) -> Tally {
@@ -220,13 +233,20 @@ mod tests {
         }
         let now = Timestamp::from_utc(2026, 11, 25, 0, 0, 0);
         let run = |threads| {
-            let options = CheckOptions { now, samples: 5, threads };
+            let options = CheckOptions {
+                now,
+                samples: 5,
+                threads,
+            };
             check_ndjson(text.as_bytes(), "test", options, &mut |_| {}).unwrap()
         };
         let one = run(1);
         assert_eq!(one, run(4));
         assert_eq!(one.invalid_for(Reason::Malformed), 715);
         assert_eq!(one.valid_of(EventType::Log), 5000 - 715 - 714);
-        assert_eq!(one.samples.iter().map(|s| s.line).collect::<Vec<_>>(), [1, 9, 17, 25, 33]);
+        assert_eq!(
+            one.samples.iter().map(|s| s.line).collect::<Vec<_>>(),
+            [1, 10, 19, 28, 37]
+        );
     }
 }

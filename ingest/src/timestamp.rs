@@ -43,7 +43,11 @@ impl Timestamp {
 
     /// An instant from seconds since the epoch and nanoseconds (`nanos < 1e9`, else clamped).
     pub const fn from_parts(secs: i64, nanos: u32) -> Self {
-        let nanos = if nanos >= 1_000_000_000 { 999_999_999 } else { nanos };
+        let nanos = if nanos >= 1_000_000_000 {
+            999_999_999
+        } else {
+            nanos
+        };
         Timestamp { secs, nanos }
     }
 
@@ -83,7 +87,10 @@ impl Timestamp {
 
     /// This instant moved by a number of seconds (negative moves back).
     pub const fn add_secs(self, secs: i64) -> Self {
-        Timestamp { secs: self.secs + secs, nanos: self.nanos }
+        Timestamp {
+            secs: self.secs + secs,
+            nanos: self.nanos,
+        }
     }
 
     /// This instant moved by a number of milliseconds (negative moves back).
@@ -169,10 +176,17 @@ impl Timestamp {
         {
             return Err(TimestampError::Range);
         }
-        let (second, nanos) = if second == 60 { (59, 999_999_999) } else { (second, nanos) };
+        let (second, nanos) = if second == 60 {
+            (59, 999_999_999)
+        } else {
+            (second, nanos)
+        };
         let days = days_from_civil(i64::from(year), month, day);
         let local = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second);
-        Ok(Timestamp { secs: local - offset_secs, nanos })
+        Ok(Timestamp {
+            secs: local - offset_secs,
+            nanos,
+        })
     }
 
     /// Builds an instant from a UTC calendar date and time of day.
@@ -226,7 +240,11 @@ fn digits(b: &[u8], at: usize, n: usize) -> Result<u32, TimestampError> {
 }
 
 fn expect(b: &[u8], at: usize, c: u8) -> Result<(), TimestampError> {
-    if b.get(at) == Some(&c) { Ok(()) } else { Err(TimestampError::Shape) }
+    if b.get(at) == Some(&c) {
+        Ok(())
+    } else {
+        Err(TimestampError::Shape)
+    }
 }
 
 fn is_leap(y: u32) -> bool {

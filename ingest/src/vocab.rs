@@ -155,15 +155,51 @@ pub struct KnownMetric {
 
 /// The metrics the contract names; a range applies by name whatever the peripheral kind.
 pub const KNOWN_METRICS: &[KnownMetric] = &[
-    KnownMetric { name: "fps", min: 0.0, max: 120.0 },
-    KnownMetric { name: "dropped_frames_pct", min: 0.0, max: 100.0 },
-    KnownMetric { name: "snr_db", min: -20.0, max: 100.0 },
-    KnownMetric { name: "noise_floor_db", min: -120.0, max: 0.0 },
-    KnownMetric { name: "volume_pct", min: 0.0, max: 100.0 },
-    KnownMetric { name: "distortion_pct", min: 0.0, max: 100.0 },
-    KnownMetric { name: "signal_errors", min: 0.0, max: f64::INFINITY },
-    KnownMetric { name: "touch_latency_ms", min: 0.0, max: 10_000.0 },
-    KnownMetric { name: "disk_free_pct", min: 0.0, max: 100.0 },
+    KnownMetric {
+        name: "fps",
+        min: 0.0,
+        max: 120.0,
+    },
+    KnownMetric {
+        name: "dropped_frames_pct",
+        min: 0.0,
+        max: 100.0,
+    },
+    KnownMetric {
+        name: "snr_db",
+        min: -20.0,
+        max: 100.0,
+    },
+    KnownMetric {
+        name: "noise_floor_db",
+        min: -120.0,
+        max: 0.0,
+    },
+    KnownMetric {
+        name: "volume_pct",
+        min: 0.0,
+        max: 100.0,
+    },
+    KnownMetric {
+        name: "distortion_pct",
+        min: 0.0,
+        max: 100.0,
+    },
+    KnownMetric {
+        name: "signal_errors",
+        min: 0.0,
+        max: f64::INFINITY,
+    },
+    KnownMetric {
+        name: "touch_latency_ms",
+        min: 0.0,
+        max: 10_000.0,
+    },
+    KnownMetric {
+        name: "disk_free_pct",
+        min: 0.0,
+        max: 100.0,
+    },
 ];
 
 /// The known metric with this name, if it is one.
@@ -183,7 +219,10 @@ mod tests {
         for t in EventType::ALL {
             assert_eq!(EventType::parse(t.as_str()), Some(*t));
         }
-        assert_eq!(UpdateStatus::parse("rolled_back"), Some(UpdateStatus::RolledBack));
+        assert_eq!(
+            UpdateStatus::parse("rolled_back"),
+            Some(UpdateStatus::RolledBack)
+        );
         assert_eq!(Connection::parse("Connected"), None);
     }
 }

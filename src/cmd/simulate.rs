@@ -33,7 +33,12 @@ pub(crate) struct Args {
     pub(crate) out: PathBuf,
 
     /// Probability that an event is sent again later with the same event_id (producer retries).
-    #[arg(long, env = "ROOMSIGHT_DUPLICATES", default_value_t = 0.0, value_name = "P")]
+    #[arg(
+        long,
+        env = "ROOMSIGHT_DUPLICATES",
+        default_value_t = 0.0,
+        value_name = "P"
+    )]
     pub(crate) duplicates: f64,
 
     /// Probability that an event is sent late (minutes to a day), out of order.
@@ -56,9 +61,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(rate) = args.fault_rate {
         config.fault_rate = rate;
     }
-    config.validate().context("the simulation settings are not usable")?;
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("could not create the output directory {}", args.out.display()))?;
+    config
+        .validate()
+        .context("the simulation settings are not usable")?;
+    std::fs::create_dir_all(&args.out).with_context(|| {
+        format!(
+            "could not create the output directory {}",
+            args.out.display()
+        )
+    })?;
 
     let bar = progress::steps(u64::from(args.days), "simulate");
     let mut on_progress = |p: Progress| bar.set_position(u64::from(p.days_done));
@@ -67,6 +78,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
 
     println!("{}", summary);
-    println!("wrote {}/rooms.csv, events.ndjson, faults.csv", args.out.display());
+    println!(
+        "wrote {}/rooms.csv, events.ndjson, faults.csv",
+        args.out.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -55,7 +55,11 @@ struct FileReport {
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let now = args.now.unwrap_or_else(Timestamp::now);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let options = CheckOptions { now, samples: args.show, threads };
+    let options = CheckOptions {
+        now,
+        samples: args.show,
+        threads,
+    };
     let mut reports = Vec::new();
     for path in &args.files {
         let tally = if path.as_os_str() == "-" {
@@ -63,7 +67,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             check_ndjson(stdin, "standard input", options, &mut |_| {})?
         } else {
             let file = File::open(path).with_context(|| {
-                format!("could not open {}: check the path and permissions", path.display())
+                format!(
+                    "could not open {}: check the path and permissions",
+                    path.display()
+                )
             })?;
             let size = file.metadata().map(|m| m.len()).unwrap_or(0);
             let bar = progress::bytes(size, "validate");
@@ -73,7 +80,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             bar.finish_and_clear();
             tally
         };
-        reports.push(FileReport { path: path.clone(), tally });
+        reports.push(FileReport {
+            path: path.clone(),
+            tally,
+        });
     }
     let mut total = Tally::default();
     for r in &reports {
@@ -83,7 +93,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         Format::Table => print_table(&reports, &total, args.show),
         Format::Json => print_json(&reports, &total),
     }
-    Ok(if total.invalid_total() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if total.invalid_total() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn print_table(reports: &[FileReport], total: &Tally, show: usize) {
@@ -123,10 +137,14 @@ fn print_table(reports: &[FileReport], total: &Tally, show: usize) {
 
 fn print_json(reports: &[FileReport], total: &Tally) {
     let counts = |t: &Tally| {
-        let valid: serde_json::Map<_, _> =
-            EventType::ALL.iter().map(|e| (e.as_str().to_string(), json!(t.valid_of(*e)))).collect();
-        let invalid: serde_json::Map<_, _> =
-            Reason::ALL.iter().map(|r| (r.as_str().to_string(), json!(t.invalid_for(*r)))).collect();
+        let valid: serde_json::Map<_, _> = EventType::ALL
+            .iter()
+            .map(|e| (e.as_str().to_string(), json!(t.valid_of(*e))))
+            .collect();
+        let invalid: serde_json::Map<_, _> = Reason::ALL
+            .iter()
+            .map(|r| (r.as_str().to_string(), json!(t.invalid_for(*r))))
+            .collect();
         json!({
             "events": t.lines,
             "valid": t.valid_total(),

@@ -17,7 +17,13 @@ fn the_file_sets_a_flag() {
     let (dir, events) = fixture();
     let settings = dir.path().join("roomsight.toml");
     std::fs::write(&settings, "[validate]\nnow = \"2026-11-24T09:00:00Z\"\n").unwrap();
-    roomsight().arg("--config").arg(&settings).arg("validate").arg(&events).assert().code(1);
+    roomsight()
+        .arg("--config")
+        .arg(&settings)
+        .arg("validate")
+        .arg(&events)
+        .assert()
+        .code(1);
 }
 
 #[test]
@@ -44,8 +50,17 @@ fn the_environment_beats_the_file_and_the_flag_beats_both() {
 #[test]
 fn a_roomsight_toml_in_the_working_directory_is_read() {
     let (dir, events) = fixture();
-    std::fs::write(dir.path().join("roomsight.toml"), "now = \"2026-11-24T09:00:00Z\"\n").unwrap();
-    roomsight().current_dir(dir.path()).arg("validate").arg(&events).assert().code(1);
+    std::fs::write(
+        dir.path().join("roomsight.toml"),
+        "now = \"2026-11-24T09:00:00Z\"\n",
+    )
+    .unwrap();
+    roomsight()
+        .current_dir(dir.path())
+        .arg("validate")
+        .arg(&events)
+        .assert()
+        .code(1);
 }
 
 #[test]
