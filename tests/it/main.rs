@@ -1,4 +1,5 @@
 //! Command-line tests of the `roomsight` binary: exit codes, output and settings layering.
+#![allow(clippy::unwrap_used, reason = "test fixtures fail loudly by design")]
 
 mod settings;
 mod simulate;

@@ -6,7 +6,17 @@ use crate::roomsight;
 
 fn simulate(out: &std::path::Path, seed: &str) {
     roomsight()
-        .args(["simulate", "--rooms", "6", "--days", "2", "--start", "2026-03-28", "--seed", seed])
+        .args([
+            "simulate",
+            "--rooms",
+            "6",
+            "--days",
+            "2",
+            "--start",
+            "2026-03-28",
+            "--seed",
+            seed,
+        ])
         .args(["--duplicates", "0.02", "--late", "0.01", "--out"])
         .arg(out)
         .assert()
@@ -17,14 +27,22 @@ fn simulate(out: &std::path::Path, seed: &str) {
 #[test]
 fn writes_the_three_files_deterministically_and_they_validate() {
     let dir = tempfile::tempdir().unwrap();
-    let (a, b, c) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"));
+    let (a, b, c) = (
+        dir.path().join("a"),
+        dir.path().join("b"),
+        dir.path().join("c"),
+    );
     simulate(&a, "1");
     simulate(&b, "1");
     simulate(&c, "2");
     for file in ["rooms.csv", "events.ndjson", "faults.csv"] {
         let x = std::fs::read(a.join(file)).unwrap();
         assert!(!x.is_empty(), "{file} is empty");
-        assert_eq!(x, std::fs::read(b.join(file)).unwrap(), "{file} differs for the same seed");
+        assert_eq!(
+            x,
+            std::fs::read(b.join(file)).unwrap(),
+            "{file} differs for the same seed"
+        );
     }
     assert_ne!(
         std::fs::read(a.join("events.ndjson")).unwrap(),

@@ -205,7 +205,8 @@ fn unknown_type() {
 
 #[test]
 fn missing_field_for_every_required_field() {
-    let required: &[(fn() -> Value, &[&str])] = &[
+    type Required = (fn() -> Value, &'static [&'static str]);
+    let required: &[Required] = &[
         (
             heartbeat,
             &[
