@@ -22,7 +22,8 @@ pub(super) enum Kind {
 
 impl Kind {
     pub(super) fn of(raw: &RawValue) -> Kind {
-        match raw.get().trim_start().as_bytes().first() {
+        // serde_json hands out raw values without surrounding white space.
+        match raw.get().as_bytes().first() {
             Some(b'n') => Kind::Null,
             Some(b't' | b'f') => Kind::Bool,
             Some(b'"') => Kind::String,
@@ -80,7 +81,15 @@ impl<'a> Object<'a> {
 
 /// Decodes a raw JSON string value, borrowing when it has no escapes.
 pub(super) fn decode_str(raw: &RawValue) -> Option<Cow<'_, str>> {
-    let mut de = serde_json::Deserializer::from_str(raw.get());
+    let text = raw.get();
+    // The object parse already checked the string; without a backslash its content is the
+    // text between the quotes, so it need not be scanned a second time.
+    if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        if !inner.contains('\\') {
+            return Some(Cow::Borrowed(inner));
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
     de.deserialize_str(StrVisitor).ok()
 }
 
