@@ -18,13 +18,7 @@ pub fn fixed_config(rooms: usize, days: u32) -> SimConfig {
 
 /// The event lines (no newlines) of a fixed simulation, in emission order.
 pub fn event_lines(rooms: usize, days: u32) -> Vec<Vec<u8>> {
-    let fleet = Fleet::new(&fixed_config(rooms, days)).expect("the fixed config is valid");
-    let mut lines = Vec::new();
-    fleet
-        .emit(|line: &[u8]| -> Result<(), std::convert::Infallible> {
-            lines.push(line.to_vec());
-            Ok(())
-        })
-        .expect("emitting into memory cannot fail");
-    lines
+    Fleet::new(&fixed_config(rooms, days))
+        .expect("the fixed config is valid")
+        .lines()
 }

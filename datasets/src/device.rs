@@ -5,10 +5,10 @@
 //! next restart. Sign-in flags follow the planned sign-out periods.
 
 use roomsight_ingest::vocab::DevicePlatform;
-use roomsight_ingest::{Body, Event, Heartbeat};
+use roomsight_ingest::{Body, Heartbeat};
 
 use crate::call::round1;
-use crate::clock::{DAY, MIN, Ms, span_at, ts};
+use crate::clock::{DAY, MIN, Ms, span_at};
 use crate::estate::Room;
 use crate::ids::EventStream;
 use crate::plan::RoomPlan;
@@ -98,15 +98,7 @@ impl HeartbeatGen {
                 temp_c,
                 uptime_s: uptime.max(0) / 1000,
             });
-            let id = out.next_id(EventStream::Heartbeat);
-            let event = Event::new(
-                id.as_str(),
-                ts(t),
-                room.system.device_id.as_str(),
-                room.room_id.as_str(),
-                body,
-            );
-            out.push(&event, t);
+            out.send(room, EventStream::Heartbeat, t, body);
         }
     }
 }

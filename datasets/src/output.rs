@@ -13,19 +13,8 @@ use crate::faults::Fault;
 use crate::fleet::Fleet;
 use crate::summary::Summary;
 
-/// The header of `rooms.csv`, as the contract names it.
-pub const ROOMS_HEADER: [&str; 10] = [
-    "room_id",
-    "name",
-    "site",
-    "building",
-    "floor",
-    "capacity",
-    "country",
-    "timezone",
-    "room_group",
-    "ring",
-];
+/// The header of `rooms.csv`, as the contract names it (the ingest crate's column list).
+pub const ROOMS_HEADER: [&str; 10] = roomsight_ingest::rooms::ROOMS_COLUMNS;
 
 /// The header of `faults.csv`.
 pub const FAULTS_HEADER: [&str; 6] = [

@@ -11,10 +11,10 @@
 use std::borrow::Cow;
 
 use roomsight_ingest::vocab::{Connection, PeripheralKind};
-use roomsight_ingest::{Body, Event, Metrics, PeripheralState};
+use roomsight_ingest::{Body, Metrics, PeripheralState};
 
 use crate::call::{round1, round2};
-use crate::clock::{HOUR, MIN, Ms, SEC, span_at, ts};
+use crate::clock::{HOUR, MIN, Ms, SEC, span_at};
 use crate::estate::{Peripheral, Room};
 use crate::faults::Condition;
 use crate::ids::EventStream;
@@ -184,15 +184,7 @@ impl PeripheralGen {
             error_count: self.error_count,
             metrics,
         });
-        let id = out.next_id(EventStream::Peripheral(self.slot));
-        let event = Event::new(
-            id.as_str(),
-            ts(t),
-            room.system.device_id.as_str(),
-            room.room_id.as_str(),
-            body,
-        );
-        out.push(&event, t);
+        out.send(room, EventStream::Peripheral(self.slot), t, body);
     }
 
     fn metrics(

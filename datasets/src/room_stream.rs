@@ -108,8 +108,21 @@ impl Out {
         id
     }
 
+    /// Sends `body` as the room system's next event of `stream` at time `t`.
+    pub(crate) fn send(&mut self, room: &Room, stream: EventStream, t: Ms, body: Body<'_>) {
+        let id = self.next_id(stream);
+        let event = Event::new(
+            id.as_str(),
+            ts(t),
+            room.system.device_id.as_str(),
+            room.room_id.as_str(),
+            body,
+        );
+        self.push(&event, t);
+    }
+
     /// Serializes an event sent at its time `t` and decides whether it is late or resent.
-    pub(crate) fn push(&mut self, event: &Event<'_>, t: Ms) {
+    fn push(&mut self, event: &Event<'_>, t: Ms) {
         let off = self.lines.buf.len();
         event.write_json(&mut self.lines.buf);
         self.counts.by_type[event_type_index(event.event_type())] += 1;
@@ -218,15 +231,7 @@ impl<'f> RoomStream<'f> {
             let room = self.room;
             let body = one_off_body(room, &timed.item);
             let t = timed.ts;
-            let id = self.out.next_id(EventStream::OneOff);
-            let event = Event::new(
-                id.as_str(),
-                ts(t),
-                room.system.device_id.as_str(),
-                room.room_id.as_str(),
-                body,
-            );
-            self.out.push(&event, t);
+            self.out.send(room, EventStream::OneOff, t, body);
         }
     }
 }

@@ -88,13 +88,7 @@ pub(crate) struct Sim {
 impl Sim {
     pub(crate) fn run(config: &SimConfig) -> Sim {
         let fleet = Fleet::new(config).expect("a valid config");
-        let mut lines = Vec::new();
-        fleet
-            .emit(|line: &[u8]| -> Result<(), std::convert::Infallible> {
-                lines.push(line.to_vec());
-                Ok(())
-            })
-            .expect("emitting into memory cannot fail");
+        let lines = fleet.lines();
         let events = lines
             .iter()
             .map(|l| {

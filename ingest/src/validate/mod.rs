@@ -90,14 +90,7 @@ pub fn validate(bytes: &[u8], now: Timestamp) -> Result<Event<'_>, Rejection> {
         }
     };
 
-    let event_id = f.string("event_id")?;
-    let n = event_id.chars().count();
-    if !(1..=128).contains(&n) {
-        return Err(out_of_range(
-            "event_id",
-            format!("must be 1–128 characters, got {n}"),
-        ));
-    }
+    let event_id = f.string_len("event_id", 128)?;
     let ts = f.timestamp("ts")?;
     if ts > now.add_secs(MAX_FUTURE_SECS) {
         return Err(Rejection::field(
@@ -136,14 +129,7 @@ fn heartbeat<'a>(f: &Fields<'a>) -> Judged<Heartbeat<'a>> {
 }
 
 fn peripheral<'a>(f: &Fields<'a>) -> Judged<PeripheralState<'a>> {
-    let peripheral_id = f.string("peripheral_id")?;
-    let n = peripheral_id.chars().count();
-    if !(1..=64).contains(&n) {
-        return Err(out_of_range(
-            "peripheral_id",
-            format!("must be 1–64 characters, got {n}"),
-        ));
-    }
+    let peripheral_id = f.string_len("peripheral_id", 64)?;
     Ok(PeripheralState {
         peripheral_id,
         kind: f.choice("kind", PeripheralKind::parse, PeripheralKind::ALL)?,
@@ -189,22 +175,8 @@ fn metrics<'a>(f: &Fields<'a>) -> Judged<Metrics<'a>> {
 }
 
 fn meeting<'a>(f: &Fields<'a>, ts: Timestamp) -> Judged<Meeting<'a>> {
-    let meeting_id = f.string("meeting_id")?;
-    let n = meeting_id.chars().count();
-    if !(1..=128).contains(&n) {
-        return Err(out_of_range(
-            "meeting_id",
-            format!("must be 1–128 characters, got {n}"),
-        ));
-    }
-    let start = f.timestamp("start")?;
-    let end = f.timestamp("end")?;
-    if end <= start {
-        return Err(out_of_range(
-            "end",
-            format!("must be after start ({start}), got {end}"),
-        ));
-    }
+    let meeting_id = f.string_len("meeting_id", 128)?;
+    let (start, end) = f.interval()?;
     if end.secs() - start.secs() > 86_400
         || (end.secs() - start.secs() == 86_400 && end.subsec_nanos() > start.subsec_nanos())
     {
@@ -233,22 +205,8 @@ fn meeting<'a>(f: &Fields<'a>, ts: Timestamp) -> Judged<Meeting<'a>> {
 }
 
 fn booking<'a>(f: &Fields<'a>) -> Judged<Booking<'a>> {
-    let booking_id = f.string("booking_id")?;
-    let n = booking_id.chars().count();
-    if !(1..=128).contains(&n) {
-        return Err(out_of_range(
-            "booking_id",
-            format!("must be 1–128 characters, got {n}"),
-        ));
-    }
-    let start = f.timestamp("start")?;
-    let end = f.timestamp("end")?;
-    if end <= start {
-        return Err(out_of_range(
-            "end",
-            format!("must be after start ({start}), got {end}"),
-        ));
-    }
+    let booking_id = f.string_len("booking_id", 128)?;
+    let (start, end) = f.interval()?;
     Ok(Booking {
         booking_id,
         start,
@@ -335,6 +293,33 @@ impl<'a> Fields<'a> {
     fn string(&self, name: &'static str) -> Judged<Cow<'a, str>> {
         let raw = self.raw(name, Kind::String)?;
         decode_str(raw).ok_or_else(|| wrong_type(name, "a string", raw))
+    }
+
+    /// A string of 1 to `max` characters (Unicode code points).
+    fn string_len(&self, name: &'static str, max: usize) -> Judged<Cow<'a, str>> {
+        let s = self.string(name)?;
+        let n = s.chars().count();
+        if (1..=max).contains(&n) {
+            Ok(s)
+        } else {
+            Err(out_of_range(
+                name,
+                format!("must be 1–{max} characters, got {n}"),
+            ))
+        }
+    }
+
+    /// `start` and `end` with `start < end`, judged at `end`.
+    fn interval(&self) -> Judged<(Timestamp, Timestamp)> {
+        let start = self.timestamp("start")?;
+        let end = self.timestamp("end")?;
+        if end <= start {
+            return Err(out_of_range(
+                "end",
+                format!("must be after start ({start}), got {end}"),
+            ));
+        }
+        Ok((start, end))
     }
 
     fn id(&self, name: &'static str) -> Judged<Cow<'a, str>> {
