@@ -46,6 +46,35 @@ pub(crate) struct GlobalArgs {
     pub(crate) log_format: LogFormat,
 }
 
+/// Kafka connection flags, shared by the commands that talk to Kafka.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct KafkaArgs {
+    /// Kafka bootstrap servers, `host:port[,host:port…]`.
+    #[arg(long, env = "ROOMSIGHT_BROKERS", value_name = "B")]
+    pub(crate) brokers: Option<String>,
+
+    /// The telemetry topic.
+    #[arg(
+        long,
+        env = "ROOMSIGHT_TOPIC",
+        default_value = "room-telemetry",
+        value_name = "T"
+    )]
+    pub(crate) topic: String,
+
+    /// Extra librdkafka property `key=value` (repeatable), e.g. `security.protocol=ssl`.
+    #[arg(long = "kafka-option", env = "ROOMSIGHT_KAFKA_OPTION", value_parser = parse_key_value,
+          value_delimiter = ',', value_name = "KEY=VALUE")]
+    pub(crate) kafka_options: Vec<(String, String)>,
+}
+
+fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+        _ => Err(format!("`{s}` is not KEY=VALUE")),
+    }
+}
+
 /// How log lines are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum LogFormat {

@@ -250,7 +250,7 @@ mod tests {
     fn a_required_flag_can_come_from_the_file() {
         let cli = parse_with("[simulate]\nout = \"dir\"\n", &["simulate"]).unwrap();
         match cli.command {
-            Command::Simulate(a) => assert_eq!(a.out, PathBuf::from("dir")),
+            Command::Simulate(a) => assert_eq!(a.out, Some(PathBuf::from("dir"))),
             other => panic!("{other:?}"),
         }
     }

@@ -9,8 +9,10 @@
 //! - NDJSON line framing for file backfills ([`ndjson`]);
 //! - the Arrow schema of every lake table ([`schema`]).
 //!
-//! It must not depend on Kafka or DataFusion types, print, or do I/O beyond reading what it is
-//! handed: the simulator and the models use the contract without the machinery around it.
+//! The contract modules (`event`, `vocab`, `validate`, `scrub`, `rooms`, `schema`, …) use no
+//! Kafka or DataFusion types and do no I/O beyond reading what they are handed, so the simulator
+//! and the models use the contract without the machinery around it; the Kafka I/O lives in
+//! [`kafka`]. Nothing in the crate prints, installs a tracing subscriber or builds a runtime.
 //!
 //! ```
 //! use roomsight_ingest::{validate, Reason, Timestamp};
@@ -29,6 +31,7 @@
 pub mod country;
 mod error;
 pub mod event;
+pub mod kafka;
 pub mod ndjson;
 pub mod reason;
 pub mod rooms;
@@ -46,5 +49,5 @@ pub use event::{
 };
 pub use reason::{Reason, Rejection};
 pub use timestamp::Timestamp;
-pub use validate::validate;
+pub use validate::{message_key, validate};
 pub use validate_id::is_valid_id;

@@ -5,8 +5,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use chrono::NaiveDate;
-use roomsight_datasets::{Progress, SimConfig, write_to_dir};
+use clap::CommandFactory;
+use roomsight_datasets::{Fleet, Progress, SimConfig, Summary, write_to_dir};
+use roomsight_ingest::kafka::{ProducerConfig, TelemetryProducer};
+use roomsight_ingest::message_key;
 
+use crate::cli::{Cli, KafkaArgs};
 use crate::progress;
 
 /// Flags of `roomsight simulate`.
@@ -28,9 +32,14 @@ pub(crate) struct Args {
     #[arg(long, env = "ROOMSIGHT_SEED", default_value_t = 1, value_name = "S")]
     pub(crate) seed: u64,
 
-    /// Directory to write rooms.csv, events.ndjson and faults.csv into (created if missing).
+    /// Directory to write rooms.csv, events.ndjson and faults.csv into (created if missing);
+    /// with --brokers, only rooms.csv and faults.csv go there and the events go to Kafka.
     #[arg(long, env = "ROOMSIGHT_OUT", value_name = "DIR")]
-    pub(crate) out: PathBuf,
+    pub(crate) out: Option<PathBuf>,
+
+    /// Produce the events to Kafka (keyed by device_id) instead of writing events.ndjson.
+    #[command(flatten)]
+    pub(crate) kafka: KafkaArgs,
 
     /// Probability that an event is sent again later with the same event_id (producer retries).
     #[arg(
@@ -64,23 +73,85 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     config
         .validate()
         .context("the simulation settings are not usable")?;
-    std::fs::create_dir_all(&args.out).with_context(|| {
-        format!(
-            "could not create the output directory {}",
-            args.out.display()
-        )
-    })?;
+    if args.out.is_none() && args.kafka.brokers.is_none() {
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "simulate needs --out DIR, or --brokers B (and --topic T) to produce to Kafka",
+            )
+            .exit();
+    }
+    if let Some(out) = &args.out {
+        std::fs::create_dir_all(out)
+            .with_context(|| format!("could not create the output directory {}", out.display()))?;
+    }
 
     let bar = progress::steps(u64::from(args.days), "simulate");
     let mut on_progress = |p: Progress| bar.set_position(u64::from(p.days_done));
-    let summary = write_to_dir(&config, &args.out, &mut on_progress)
-        .with_context(|| format!("could not write the fleet to {}", args.out.display()))?;
+    let summary = match (&args.kafka.brokers, &args.out) {
+        (Some(brokers), out) => {
+            let producer = ProducerConfig {
+                brokers: brokers.clone(),
+                topic: args.kafka.topic.clone(),
+                options: args.kafka.kafka_options.clone(),
+            };
+            produce(&config, &producer, out.as_deref(), &mut on_progress)?
+        }
+        (None, Some(out)) => write_to_dir(&config, out, &mut on_progress)
+            .with_context(|| format!("could not write the fleet to {}", out.display()))?,
+        (None, None) => unreachable!("checked above: --out or --brokers is given"),
+    };
     bar.finish_and_clear();
 
-    println!("{}", summary);
-    println!(
-        "wrote {}/rooms.csv, events.ndjson, faults.csv",
-        args.out.display()
-    );
+    println!("{summary}");
+    if let Some(brokers) = &args.kafka.brokers {
+        println!(
+            "produced the events to topic {} at {brokers}",
+            args.kafka.topic
+        );
+    }
+    match (&args.kafka.brokers, &args.out) {
+        (Some(_), Some(out)) => println!("wrote {}/rooms.csv, faults.csv", out.display()),
+        (None, Some(out)) => {
+            println!(
+                "wrote {}/rooms.csv, events.ndjson, faults.csv",
+                out.display()
+            )
+        }
+        _ => {}
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Streams the fleet's events to Kafka, each keyed by its `device_id`.
+fn produce(
+    config: &SimConfig,
+    producer: &ProducerConfig,
+    out: Option<&std::path::Path>,
+    progress: &mut dyn FnMut(Progress),
+) -> anyhow::Result<Summary> {
+    let fleet = Fleet::new(config).context("the simulation settings are not usable")?;
+    if let Some(dir) = out {
+        let create = |name: &str| {
+            let path = dir.join(name);
+            std::fs::File::create(&path)
+                .with_context(|| format!("could not create {}", path.display()))
+        };
+        fleet
+            .rooms_csv(create("rooms.csv")?)
+            .context("while writing rooms.csv")?;
+        fleet
+            .write_faults_csv(create("faults.csv")?)
+            .context("while writing faults.csv")?;
+    }
+    let mut kafka = TelemetryProducer::new(producer)?;
+    let summary = fleet.emit_with_progress(
+        |line: &[u8]| {
+            let key = message_key(line).unwrap_or_default();
+            kafka.send(key.as_bytes(), line)
+        },
+        progress,
+    )?;
+    kafka.finish(std::time::Duration::from_secs(120))?;
+    Ok(summary)
 }

@@ -1,8 +1,10 @@
 //! Command-line tests of the `roomsight` binary: exit codes, output and settings layering.
 #![allow(clippy::unwrap_used, reason = "test fixtures fail loudly by design")]
 
+mod kafka;
 mod settings;
 mod simulate;
+mod tansu;
 mod validate;
 
 use assert_cmd::Command;

@@ -114,6 +114,13 @@ pub fn validate(bytes: &[u8], now: Timestamp) -> Result<Event<'_>, Rejection> {
     Ok(Event::new(event_id, ts, device_id, room_id, body))
 }
 
+/// The Kafka message key the contract asks producers to use: the payload's `device_id`, if it
+/// has a string one. Used for partitioning only; validation judges the payload.
+pub fn message_key(bytes: &[u8]) -> Option<Cow<'_, str>> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    Object::parse(text)?.get("device_id").and_then(decode_str)
+}
+
 fn heartbeat<'a>(f: &Fields<'a>) -> Judged<Heartbeat<'a>> {
     Ok(Heartbeat {
         platform: f.choice("platform", DevicePlatform::parse, DevicePlatform::ALL)?,

@@ -1,0 +1,80 @@
+//! A real Kafka-protocol broker for tests: `tansu` on a free 127.0.0.1 port, in memory, stopped
+//! when dropped.
+
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running tansu broker.
+pub(crate) struct Tansu {
+    child: Child,
+    port: u16,
+}
+
+fn tansu_binary() -> String {
+    let home = std::env::var("HOME").unwrap_or_default();
+    let installed = format!("{home}/.cargo/bin/tansu");
+    if std::path::Path::new(&installed).is_file() {
+        installed
+    } else {
+        "tansu".to_string()
+    }
+}
+
+impl Tansu {
+    /// Starts a broker and waits until it accepts connections.
+    pub(crate) fn start() -> Tansu {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let url = format!("tcp://127.0.0.1:{port}");
+        let child = Command::new(tansu_binary())
+            .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url])
+            .args(["--storage-engine", "memory://tansu/"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tansu is installed: run scripts/test, or cargo install --locked tansu --features dynostore,libsql");
+        let broker = Tansu { child, port };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "tansu did not start listening within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        broker
+    }
+
+    /// The bootstrap servers string.
+    pub(crate) fn brokers(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Creates a topic.
+    pub(crate) fn create_topic(&self, name: &str, partitions: u32) {
+        let status = Command::new(tansu_binary())
+            .args([
+                "topic",
+                "create",
+                name,
+                "--partitions",
+                &partitions.to_string(),
+            ])
+            .args(["--broker", &format!("tcp://127.0.0.1:{}", self.port)])
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "tansu topic create {name} failed");
+    }
+}
+
+impl Drop for Tansu {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
