@@ -4,6 +4,7 @@
 mod kafka;
 mod settings;
 mod simulate;
+#[path = "../../ingest/tests/it/tansu.rs"]
 mod tansu;
 mod validate;
 

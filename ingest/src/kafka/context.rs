@@ -29,6 +29,22 @@ pub enum KafkaError {
         /// librdkafka's error.
         source: rdkafka::error::KafkaError,
     },
+    /// Consuming failed.
+    #[error("could not consume from topic `{topic}`")]
+    Consume {
+        /// The topic.
+        topic: String,
+        /// librdkafka's error.
+        source: rdkafka::error::KafkaError,
+    },
+    /// The consumer group could not place this member (assignment or rebalance failed).
+    #[error("the consumer group of topic `{topic}` failed: {message}")]
+    Group {
+        /// The topic.
+        topic: String,
+        /// What failed.
+        message: String,
+    },
     /// Messages were not acknowledged by the brokers.
     #[error(
         "{failed} of {total} messages to topic `{topic}` were not delivered (first error: {first}); \

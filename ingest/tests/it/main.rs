@@ -1,4 +1,8 @@
-//! Property tests of the contract code: the validator and the scrubber are total over any input.
+//! Integration tests of the ingest crate: property tests of the contract code (the validator and
+//! the scrubber are total over any input) and the Kafka consumer against a real broker.
+
+mod consumer;
+mod tansu;
 
 use proptest::prelude::*;
 use roomsight_ingest::scrub::{REDACTED, scrub};
