@@ -114,7 +114,9 @@ impl ConsumerContext for GroupContext {
                 };
                 let mut assigned = Vec::new();
                 for &p in &partitions {
-                    let offset = known.get(&p).map_or(Offset::Beginning, |&o| Offset::Offset(o));
+                    let offset = known
+                        .get(&p)
+                        .map_or(Offset::Beginning, |&o| Offset::Offset(o));
                     if let Err(e) = tpl.set_partition_offset(&self.topic, p, offset) {
                         self.fail(format!("could not set the start of partition {p}: {e}"));
                         return;
@@ -187,19 +189,27 @@ impl TelemetryConsumer {
             changes: Mutex::new(Vec::new()),
             failure: Mutex::new(None),
         };
-        let client_error =
-            |source| KafkaError::Client { brokers: config.brokers.clone(), source };
+        let client_error = |source| KafkaError::Client {
+            brokers: config.brokers.clone(),
+            source,
+        };
         let consumer: BaseConsumer<GroupContext> =
             client.create_with_context(context).map_err(client_error)?;
         consumer.subscribe(&[&config.topic]).map_err(client_error)?;
-        Ok(TelemetryConsumer { consumer, topic: config.topic.clone() })
+        Ok(TelemetryConsumer {
+            consumer,
+            topic: config.topic.clone(),
+        })
     }
 
     /// Waits up to `timeout` for the next message; rebalances run inside this call.
     pub fn poll(&self, timeout: Duration) -> KafkaResult<Option<Polled>> {
         let polled = self.consumer.poll(timeout);
         if let Some(message) = self.take_failure() {
-            return Err(KafkaError::Group { topic: self.topic.clone(), message });
+            return Err(KafkaError::Group {
+                topic: self.topic.clone(),
+                message,
+            });
         }
         match polled {
             None => Ok(None),
@@ -209,7 +219,10 @@ impl TelemetryConsumer {
                 payload: m.payload().unwrap_or_default().to_vec(),
             }))),
             Some(Err(RdError::PartitionEOF(partition))) => Ok(Some(Polled::End { partition })),
-            Some(Err(source)) => Err(KafkaError::Consume { topic: self.topic.clone(), source }),
+            Some(Err(source)) => Err(KafkaError::Consume {
+                topic: self.topic.clone(),
+                source,
+            }),
         }
     }
 
@@ -228,7 +241,10 @@ impl TelemetryConsumer {
         self.consumer
             .fetch_watermarks(&self.topic, partition, timeout)
             .map(|(_, high)| high)
-            .map_err(|source| KafkaError::Consume { topic: self.topic.clone(), source })
+            .map_err(|source| KafkaError::Consume {
+                topic: self.topic.clone(),
+                source,
+            })
     }
 
     /// Records progress in the group (for lag tools) after the lake committed it: partition →
@@ -237,14 +253,25 @@ impl TelemetryConsumer {
         let mut tpl = TopicPartitionList::new();
         for (&p, &o) in next_offsets {
             tpl.add_partition_offset(&self.topic, p, Offset::Offset(o))
-                .map_err(|source| KafkaError::Consume { topic: self.topic.clone(), source })?;
+                .map_err(|source| KafkaError::Consume {
+                    topic: self.topic.clone(),
+                    source,
+                })?;
         }
         self.consumer
             .commit(&tpl, CommitMode::Sync)
-            .map_err(|source| KafkaError::Consume { topic: self.topic.clone(), source })
+            .map_err(|source| KafkaError::Consume {
+                topic: self.topic.clone(),
+                source,
+            })
     }
 
     fn take_failure(&self) -> Option<String> {
-        self.consumer.context().failure.lock().ok().and_then(|mut f| f.take())
+        self.consumer
+            .context()
+            .failure
+            .lock()
+            .ok()
+            .and_then(|mut f| f.take())
     }
 }

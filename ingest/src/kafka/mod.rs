@@ -8,8 +8,6 @@ mod consumer;
 mod context;
 mod producer;
 
-pub use consumer::{
-    Assignment, Consumed, ConsumerConfig, Polled, StartOffsets, TelemetryConsumer,
-};
+pub use consumer::{Assignment, Consumed, ConsumerConfig, Polled, StartOffsets, TelemetryConsumer};
 pub use context::{KafkaError, KafkaResult};
 pub use producer::{DeliveryReport, ProducerConfig, TelemetryProducer};

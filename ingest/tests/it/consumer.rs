@@ -40,7 +40,10 @@ fn assigned_partitions_start_at_the_lakes_offsets_not_the_groups() {
             .send(key.as_bytes(), format!("message {i}").as_bytes())
             .unwrap();
     }
-    assert_eq!(producer.finish(Duration::from_secs(30)).unwrap().delivered, 60);
+    assert_eq!(
+        producer.finish(Duration::from_secs(30)).unwrap().delivered,
+        60
+    );
 
     // The lake has partition 0 up to offset 3 and has never seen partition 1.
     let lake = Arc::new(Fixed(BTreeMap::from([(0, 3)])));
