@@ -32,6 +32,8 @@ pub mod country;
 mod error;
 pub mod event;
 pub mod kafka;
+pub mod lake;
+pub mod metrics;
 pub mod ndjson;
 pub mod reason;
 pub mod rooms;
