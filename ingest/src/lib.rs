@@ -44,6 +44,7 @@ pub mod timestamp;
 mod validate;
 mod validate_id;
 pub mod vocab;
+pub mod writer;
 
 pub use error::{Error, Result};
 pub use event::{

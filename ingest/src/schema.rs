@@ -79,6 +79,17 @@ impl Table {
         }
     }
 
+    /// The folder of one date partition, relative to the lake's root:
+    /// `telemetry/<table>/date=YYYY-MM-DD` for the telemetry tables, `dead_letters/date=…` for
+    /// rejected messages and `rooms/date=…` for room-directory loads.
+    pub fn partition_dir(self, date: &str) -> String {
+        if Table::TELEMETRY.contains(&self) {
+            format!("telemetry/{}/date={date}", self.name())
+        } else {
+            format!("{}/date={date}", self.name())
+        }
+    }
+
     /// The table's Arrow schema (without the `date` partition column).
     pub fn schema(self) -> SchemaRef {
         static SCHEMAS: LazyLock<[SchemaRef; 9]> = LazyLock::new(|| {

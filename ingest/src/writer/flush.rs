@@ -1,0 +1,266 @@
+//! A flush: buffered rows → one Parquet file per table and date → staged → one commit.
+
+use std::sync::Arc;
+
+use arrow_array::{RecordBatch, cast::AsArray};
+use bytes::Bytes;
+use futures::future::try_join_all;
+use object_store::ObjectStoreExt;
+use object_store::path::Path;
+
+use super::seen::id_hash;
+use super::{LakeWriter, WriterError};
+use crate::lake::encode::{self, EncodeOptions};
+use crate::lake::log::{Commit, FileEntry, LakeState, SourceRange, read_commit};
+use crate::lake::store::{Lake, LakeError};
+use crate::schema::Table;
+use crate::timestamp::Timestamp;
+
+/// What one flush committed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flushed {
+    /// The commit's version.
+    pub version: u64,
+    /// The files it added.
+    pub files: Vec<FileEntry>,
+    /// The offsets it accounts for.
+    pub sources: Vec<SourceRange>,
+}
+
+impl Flushed {
+    /// Rows committed, in all tables.
+    pub fn rows(&self) -> u64 {
+        self.files.iter().map(|f| f.rows).sum()
+    }
+
+    /// Bytes of Parquet committed.
+    pub fn bytes(&self) -> u64 {
+        self.files.iter().map(|f| f.bytes).sum()
+    }
+}
+
+/// One encoded file before staging.
+struct Encoded {
+    table: Table,
+    date: String,
+    rows: u64,
+    bytes: Bytes,
+}
+
+impl LakeWriter {
+    pub(super) fn write_and_commit(&mut self) -> Result<Flushed, WriterError> {
+        let mut batches = Vec::new();
+        for rows in &mut self.tables {
+            if !rows.is_empty() {
+                let table = rows.table();
+                batches.push((table, rows.finish().map_err(encode_error(table))?));
+            }
+        }
+        if !self.dead.is_empty() {
+            let batch = self
+                .dead
+                .finish()
+                .map_err(encode_error(Table::DeadLetters))?;
+            batches.push((Table::DeadLetters, batch));
+        }
+        let encoded = encode_all(&batches, &self.config.encode)?;
+        drop(batches);
+
+        let mut add = Vec::with_capacity(encoded.len());
+        let mut staged = Vec::with_capacity(encoded.len());
+        for file in encoded {
+            self.files_written += 1;
+            let name = format!(
+                "part-{}-{:06}.parquet",
+                self.config.writer_id, self.files_written
+            );
+            add.push(FileEntry {
+                path: format!("{}/{name}", file.table.partition_dir(&file.date)),
+                table: file.table.name().to_string(),
+                date: file.date,
+                rows: file.rows,
+                bytes: file.bytes.len() as u64,
+                staged: None,
+            });
+            staged.push((format!("{}-{name}", file.table.name()), file.bytes));
+        }
+        let lake = self.lake.clone();
+        let paths =
+            self.runtime
+                .block_on(try_join_all(staged.into_iter().map(|(name, bytes)| {
+                    let lake = lake.clone();
+                    async move { lake.stage(&name, bytes).await }
+                })))?;
+        for (entry, path) in add.iter_mut().zip(paths) {
+            entry.staged = Some(path);
+        }
+
+        let sources: Vec<SourceRange> = self
+            .ranges
+            .iter()
+            .map(|((source, partition), range)| SourceRange {
+                source: source.clone(),
+                partition: *partition,
+                from: range.from,
+                to: range.to,
+            })
+            .collect();
+        let commit = Commit {
+            operation: "ingest".into(),
+            writer: self.config.writer_id.clone(),
+            committed_at: Timestamp::now().to_string(),
+            add,
+            remove: Vec::new(),
+            sources,
+        };
+        let version = self
+            .runtime
+            .block_on(self.lake.commit(&mut self.state, &commit))
+            .map_err(|e| match e {
+                LakeError::Log(log) => WriterError::from(log),
+                other => WriterError::Lake(other),
+            })?;
+        self.seeded_version = self.seeded_version.max(version);
+        Ok(Flushed {
+            version,
+            files: commit.add,
+            sources: commit.sources,
+        })
+    }
+}
+
+fn encode_error(table: Table) -> impl FnOnce(arrow_schema::ArrowError) -> WriterError {
+    move |e| WriterError::Encode {
+        table: table.name(),
+        detail: e.to_string(),
+    }
+}
+
+/// Splits each table's rows by date and encodes every (table, date) as one file, one thread
+/// per table (the big tables dominate, so this uses both cores of a small machine).
+fn encode_all(
+    batches: &[(Table, RecordBatch)],
+    options: &EncodeOptions,
+) -> Result<Vec<Encoded>, WriterError> {
+    let results: Vec<Result<Vec<Encoded>, WriterError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = batches
+            .iter()
+            .map(|(table, batch)| scope.spawn(move || encode_table(*table, batch, options)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(WriterError::Encode {
+                        table: "?",
+                        detail: "the encoding thread panicked".into(),
+                    })
+                })
+            })
+            .collect()
+    });
+    let mut files = Vec::new();
+    for result in results {
+        files.extend(result?);
+    }
+    Ok(files)
+}
+
+fn encode_table(
+    table: Table,
+    batch: &RecordBatch,
+    options: &EncodeOptions,
+) -> Result<Vec<Encoded>, WriterError> {
+    let days = encode::split_by_date(table, batch).map_err(encode_error(table))?;
+    days.into_iter()
+        .map(|(day, rows)| {
+            let bytes =
+                encode::encode(table, std::slice::from_ref(&rows), options).map_err(|e| {
+                    WriterError::Encode {
+                        table: table.name(),
+                        detail: e.to_string(),
+                    }
+                })?;
+            Ok(Encoded {
+                table,
+                date: Timestamp::from_secs(day * 86_400).utc_date_string(),
+                rows: rows.num_rows() as u64,
+                bytes,
+            })
+        })
+        .collect()
+}
+
+/// Most commits looked at to remember recent event ids.
+const SEED_COMMITS: u64 = 256;
+
+/// Hashes of the event ids in the live telemetry files added by commits after `after`
+/// (newest first, at most [`SEED_COMMITS`] commits and about `limit` ids).
+pub(super) async fn recent_ids(
+    lake: &Lake,
+    state: &LakeState,
+    after: u64,
+    limit: usize,
+) -> Result<Vec<u64>, WriterError> {
+    let store = lake.store();
+    let oldest = after.max(state.version.saturating_sub(SEED_COMMITS)) + 1;
+    let mut ids = Vec::new();
+    for version in (oldest..=state.version).rev() {
+        let Some(commit) = read_commit(store, version)
+            .await
+            .map_err(WriterError::from)?
+        else {
+            continue;
+        };
+        for file in &commit.add {
+            if !state.files.contains_key(&file.path)
+                || !Table::TELEMETRY.iter().any(|t| t.name() == file.table)
+            {
+                continue;
+            }
+            let Some(bytes) = read_file(lake, file).await? else {
+                continue;
+            };
+            let batches =
+                encode::decode(bytes, Some(&["event_id"])).map_err(|e| WriterError::Encode {
+                    table: "event_id",
+                    detail: format!("could not read the event ids of {}: {e}", file.path),
+                })?;
+            for batch in batches {
+                let column = batch.column(0);
+                if let Some(strings) = column.as_string_opt::<i32>() {
+                    ids.extend(strings.iter().flatten().map(id_hash));
+                }
+            }
+            if ids.len() >= limit {
+                return Ok(ids);
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// A live file's bytes, at its published path or still staged; `None` if it is in neither.
+async fn read_file(lake: &Lake, file: &FileEntry) -> Result<Option<Bytes>, WriterError> {
+    let store = Arc::clone(lake.store());
+    for path in std::iter::once(&file.path).chain(file.staged.iter()) {
+        let path = Path::from(path.as_str());
+        match store.get(&path).await {
+            Ok(got) => {
+                let bytes = got.bytes().await.map_err(|source| LakeError::Store {
+                    path: path.to_string(),
+                    source,
+                })?;
+                return Ok(Some(bytes));
+            }
+            Err(object_store::Error::NotFound { .. }) => continue,
+            Err(source) => {
+                return Err(WriterError::Lake(LakeError::Store {
+                    path: path.to_string(),
+                    source,
+                }));
+            }
+        }
+    }
+    Ok(None)
+}

@@ -1,0 +1,322 @@
+//! Tests of the writer against a lake in a temporary directory.
+
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use arrow_array::cast::AsArray;
+use bytes::Bytes;
+use object_store::ObjectStoreExt;
+use object_store::path::Path;
+use tokio::runtime::Runtime;
+
+use super::*;
+use crate::lake::encode::decode;
+
+const SOURCE: &str = "kafka:room-telemetry";
+
+fn now() -> Timestamp {
+    Timestamp::parse_rfc3339("2026-11-26T12:00:00Z").unwrap()
+}
+
+fn heartbeat(id: &str, ts: &str) -> String {
+    format!(
+        r#"{{"schema":"roomsight.telemetry/v1","type":"heartbeat","event_id":"{id}","ts":"{ts}","device_id":"dev-1","room_id":"room-1","platform":"windows","app_version":"5.2","os_version":"10.0","teams_signed_in":true,"exchange_signed_in":true,"cpu_pct":10,"mem_pct":40,"uptime_s":60}}"#
+    )
+}
+
+fn log_line(id: &str, message: &str) -> String {
+    format!(
+        r#"{{"schema":"roomsight.telemetry/v1","type":"log","event_id":"{id}","ts":"2026-11-26T11:00:00Z","device_id":"dev-1","room_id":"room-1","level":"warning","source":"calendar","message":"{message}"}}"#
+    )
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    runtime: Runtime,
+    lake: Lake,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = Lake::open(dir.path().to_str().unwrap()).unwrap();
+    Fixture {
+        _dir: dir,
+        runtime: Runtime::new().unwrap(),
+        lake,
+    }
+}
+
+impl Fixture {
+    fn writer(&self, id: &str) -> LakeWriter {
+        let config = WriterConfig {
+            writer_id: id.into(),
+            ..WriterConfig::default()
+        };
+        LakeWriter::open(
+            self.lake.clone(),
+            self.runtime.handle().clone(),
+            config,
+            Arc::new(Metrics::new()),
+        )
+        .unwrap()
+    }
+
+    /// Every live row of `table`, read back from the published files.
+    fn rows(&self, table: Table) -> Vec<RecordBatch> {
+        let state = self.runtime.block_on(self.lake.state()).unwrap();
+        let mut batches = Vec::new();
+        for file in state.files.values().filter(|f| f.table == table.name()) {
+            let bytes: Bytes = self.runtime.block_on(async {
+                let got = self
+                    .lake
+                    .store()
+                    .get(&Path::from(file.path.as_str()))
+                    .await
+                    .unwrap();
+                got.bytes().await.unwrap()
+            });
+            batches.extend(decode(bytes, None).unwrap());
+        }
+        batches
+    }
+
+    fn strings(&self, table: Table, column: &str) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .rows(table)
+            .iter()
+            .flat_map(|b| {
+                let a = b.column_by_name(column).unwrap().as_string::<i32>();
+                a.iter()
+                    .map(|v| v.unwrap_or_default().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+fn kafka(partition: i32, offset: i64) -> Message<'static> {
+    Message {
+        source: SOURCE,
+        partition,
+        offset,
+        origin: Origin::Kafka {
+            topic: "room-telemetry",
+            partition,
+            offset,
+        },
+    }
+}
+
+#[test]
+fn valid_rows_and_dead_letters_commit_together_with_their_offsets() {
+    let f = fixture();
+    let mut w = f.writer("w1");
+    let hb = heartbeat("e1", "2026-11-26T10:00:00Z");
+    assert_eq!(
+        w.accept(&kafka(0, 0), hb.as_bytes(), now()),
+        Accepted::Row(Table::Heartbeats)
+    );
+    assert_eq!(
+        w.accept(&kafka(0, 1), b"{not json", now()),
+        Accepted::DeadLetter(Reason::Malformed)
+    );
+    let late = heartbeat("e2", "2026-11-20T23:59:59Z");
+    assert_eq!(
+        w.accept(&kafka(1, 7), late.as_bytes(), now()),
+        Accepted::Row(Table::Heartbeats)
+    );
+    let flushed = w.flush().unwrap().unwrap();
+    assert_eq!(flushed.version, 1);
+    assert_eq!(flushed.rows(), 3);
+
+    let state = f.runtime.block_on(f.lake.state()).unwrap();
+    assert_eq!(
+        state.source_offsets(SOURCE),
+        BTreeMap::from([(0, 2), (1, 8)])
+    );
+    let mut dirs: Vec<_> = state
+        .files
+        .keys()
+        .map(|p| p.rsplit_once('/').unwrap().0.to_string())
+        .collect();
+    dirs.sort();
+    assert_eq!(
+        dirs,
+        [
+            "dead_letters/date=2026-11-26",
+            "telemetry/heartbeats/date=2026-11-20",
+            "telemetry/heartbeats/date=2026-11-26",
+        ]
+    );
+    assert_eq!(f.strings(Table::Heartbeats, "event_id"), ["e1", "e2"]);
+    assert_eq!(f.strings(Table::DeadLetters, "reason"), ["malformed"]);
+    assert!(w.flush().unwrap().is_none(), "nothing pending: no commit");
+}
+
+#[test]
+fn a_resend_counts_once_within_a_batch_across_batches_and_after_a_restart() {
+    let f = fixture();
+    let hb = heartbeat("e1", "2026-11-26T10:00:00Z");
+    {
+        let mut w = f.writer("w1");
+        w.accept(&kafka(0, 0), hb.as_bytes(), now());
+        assert_eq!(
+            w.accept(&kafka(0, 1), hb.as_bytes(), now()),
+            Accepted::Duplicate(Table::Heartbeats)
+        );
+        w.flush().unwrap();
+        assert_eq!(
+            w.accept(&kafka(0, 2), hb.as_bytes(), now()),
+            Accepted::Duplicate(Table::Heartbeats)
+        );
+        w.flush().unwrap();
+    }
+    // A new process remembers the ids of the lake's newest files.
+    let mut w = f.writer("w2");
+    assert_eq!(
+        w.accept(&kafka(0, 3), hb.as_bytes(), now()),
+        Accepted::Duplicate(Table::Heartbeats)
+    );
+    w.flush().unwrap();
+    assert_eq!(f.strings(Table::Heartbeats, "event_id"), ["e1"]);
+    let state = f.runtime.block_on(f.lake.state()).unwrap();
+    assert_eq!(state.source_offsets(SOURCE), BTreeMap::from([(0, 4)]));
+}
+
+#[test]
+fn a_writer_that_lost_its_partition_is_fenced_and_forgets_what_it_buffered() {
+    let f = fixture();
+    let mut old = f.writer("old");
+    let mut new = f.writer("new");
+    let a = heartbeat("a", "2026-11-26T10:00:00Z");
+    let b = heartbeat("b", "2026-11-26T10:01:00Z");
+    old.accept(&kafka(0, 0), a.as_bytes(), now());
+    old.accept(&kafka(0, 1), b.as_bytes(), now());
+    // The new owner read the same messages from the lake's offset and committed first.
+    new.accept(&kafka(0, 0), a.as_bytes(), now());
+    new.accept(&kafka(0, 1), b.as_bytes(), now());
+    new.flush().unwrap();
+
+    let err = old.flush().unwrap_err();
+    assert!(
+        matches!(err, WriterError::Fenced { partition: 0, .. }),
+        "{err}"
+    );
+    assert_eq!(f.strings(Table::Heartbeats, "event_id"), ["a", "b"]);
+    // The old writer continues from the lake: offsets 0 and 1 are behind it now.
+    assert_eq!(
+        old.accept(&kafka(0, 1), b.as_bytes(), now()),
+        Accepted::Replayed
+    );
+    let c = heartbeat("c", "2026-11-26T10:02:00Z");
+    assert_eq!(
+        old.accept(&kafka(0, 2), c.as_bytes(), now()),
+        Accepted::Row(Table::Heartbeats)
+    );
+    old.flush().unwrap();
+    assert_eq!(f.strings(Table::Heartbeats, "event_id"), ["a", "b", "c"]);
+}
+
+#[test]
+fn discarded_ids_are_not_mistaken_for_resends_when_read_again() {
+    let f = fixture();
+    let mut w = f.writer("w1");
+    let a = heartbeat("a", "2026-11-26T10:00:00Z");
+    w.accept(&kafka(0, 0), a.as_bytes(), now());
+    w.discard();
+    assert_eq!(
+        w.accept(&kafka(0, 0), a.as_bytes(), now()),
+        Accepted::Row(Table::Heartbeats)
+    );
+    w.flush().unwrap();
+    assert_eq!(f.strings(Table::Heartbeats, "event_id"), ["a"]);
+}
+
+#[test]
+fn no_email_or_upn_reaches_the_lake_through_logs_or_dead_letters() {
+    let f = fixture();
+    let mut w = f.writer("w1");
+    let log = log_line("l1", "sign-in failed for jane.doe@contoso.com");
+    w.accept(&kafka(0, 0), log.as_bytes(), now());
+    let bad = r#"{"schema":"roomsight.telemetry/v1","type":"log","owner":"bob@fabrikam.org""#;
+    w.accept(&kafka(0, 1), bad.as_bytes(), now());
+    w.flush().unwrap();
+    assert_eq!(
+        f.strings(Table::Logs, "message"),
+        ["sign-in failed for <redacted>"]
+    );
+    let raws: Vec<String> = f
+        .rows(Table::DeadLetters)
+        .iter()
+        .flat_map(|b| {
+            let a = b.column_by_name("raw").unwrap().as_binary::<i32>();
+            a.iter()
+                .map(|v| String::from_utf8_lossy(v.unwrap()).into_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(raws.len(), 1);
+    assert!(!raws[0].contains('@'), "{}", raws[0]);
+    assert!(raws[0].contains("<redacted>"));
+}
+
+#[test]
+fn backfill_lines_resume_after_the_lake_offset() {
+    let f = fixture();
+    let source = "file:/data/backfill.ndjson";
+    let line = |i: i64| Message {
+        source,
+        partition: 0,
+        offset: i,
+        origin: Origin::File {
+            path: "/data/backfill.ndjson",
+            line: i as u64 + 1,
+        },
+    };
+    let mut w = f.writer("w1");
+    for i in 0..3 {
+        let hb = heartbeat(&format!("e{i}"), "2026-11-26T10:00:00Z");
+        w.accept(&line(i), hb.as_bytes(), now());
+    }
+    w.flush().unwrap();
+    let mut w = f.writer("w2");
+    assert_eq!(w.resume_offsets(source).unwrap(), BTreeMap::from([(0, 3)]));
+    let hb = heartbeat("e0", "2026-11-26T10:00:00Z");
+    assert_eq!(w.accept(&line(0), hb.as_bytes(), now()), Accepted::Replayed);
+}
+
+#[test]
+fn flush_is_due_by_size_and_by_age() {
+    let f = fixture();
+    let config = WriterConfig {
+        flush_bytes: 2_000,
+        flush_age: Duration::from_millis(50),
+        writer_id: "w".into(),
+        ..WriterConfig::default()
+    };
+    let mut w = LakeWriter::open(
+        f.lake.clone(),
+        f.runtime.handle().clone(),
+        config,
+        Arc::new(Metrics::new()),
+    )
+    .unwrap();
+    assert!(!w.flush_due());
+    w.accept(
+        &kafka(0, 0),
+        heartbeat("a", "2026-11-26T10:00:00Z").as_bytes(),
+        now(),
+    );
+    assert!(!w.flush_due());
+    std::thread::sleep(Duration::from_millis(60));
+    assert!(w.flush_due(), "old enough");
+    w.flush().unwrap();
+    for i in 1..40 {
+        let hb = heartbeat(&format!("e{i}"), "2026-11-26T10:00:00Z");
+        w.accept(&kafka(0, i), hb.as_bytes(), now());
+    }
+    assert!(w.buffered_bytes() >= 2_000);
+    assert!(w.flush_due(), "big enough");
+}
