@@ -5,7 +5,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::cmd::{simulate, validate};
+use crate::cmd::{ingest, simulate, validate};
 
 /// Meeting-room telemetry: Kafka → Parquet lake → reports, incidents and ticketing.
 #[derive(Debug, Parser)]
@@ -93,6 +93,9 @@ pub(crate) enum Command {
     /// The fleet simulator: rooms.csv, events.ndjson and faults.csv (ground truth) for a
     /// seeded, deterministic estate.
     Simulate(simulate::Args),
+    /// Kafka (or NDJSON files) → the lake: validated, scrubbed, deduplicated, committed with
+    /// the offsets it holds; rejected messages go to dead letters.
+    Ingest(ingest::Args),
 }
 
 #[cfg(test)]

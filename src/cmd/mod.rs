@@ -1,5 +1,6 @@
 //! One module per subcommand: parse, call a crate, print.
 
+pub(crate) mod ingest;
 pub(crate) mod simulate;
 pub(crate) mod validate;
 
@@ -12,5 +13,6 @@ pub(crate) fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Validate(args) => validate::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Ingest(args) => ingest::run(args),
     }
 }

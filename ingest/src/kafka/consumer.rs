@@ -3,10 +3,11 @@
 //! Kafka's group offsets are not the truth about what has landed: the lake's commit log is. On
 //! every partition assignment the rebalance callback asks a [`StartOffsets`] source (the lake)
 //! where each partition continues and assigns the partitions at exactly those offsets; a
-//! partition the lake has never seen starts at its beginning. Revocations are queued as
-//! [`Assignment::Revoked`] so the caller drops whatever it buffered for those partitions: the
-//! new owner re-reads them from the lake's offsets, so nothing is lost and, because a lake
-//! commit is conditional on the partition's offset, nothing lands twice.
+//! partition the lake has never seen starts at its beginning. Before partitions are given up,
+//! [`StartOffsets::revoking`] lets the owner commit what it buffered (a clean hand-over); the
+//! revocation is then queued as [`Assignment::Revoked`]. Whatever was not committed is re-read
+//! by the new owner from the lake's offsets, so nothing is lost and, because a lake commit is
+//! conditional on the partition's offset, nothing lands twice.
 //!
 //! Group offsets are still committed after each lake commit ([`TelemetryConsumer::commit`]) so
 //! that standard lag tools see progress; they are never read back.
@@ -28,6 +29,10 @@ pub trait StartOffsets: Send + Sync {
     /// The next offset to read per partition, for those the source knows; others start at the
     /// beginning. An error leaves the assignment unmade and is reported by the next poll.
     fn start_offsets(&self, topic: &str, partitions: &[i32]) -> Result<BTreeMap<i32, i64>, String>;
+
+    /// Called before these partitions are given up in a rebalance, so the owner can commit what
+    /// it buffered for them and hand over cleanly. Runs inside [`TelemetryConsumer::poll`].
+    fn revoking(&self, _topic: &str, _partitions: &[i32]) {}
 }
 
 /// A change of the partitions this member owns.
@@ -132,6 +137,7 @@ impl ConsumerContext for GroupContext {
             }
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
                 tracing::info!(?partitions, "partitions revoked");
+                self.offsets.revoking(&self.topic, &partitions);
                 self.push(Assignment::Revoked(partitions));
                 if let Err(e) = consumer.unassign() {
                     self.fail(format!("could not give up revoked partitions: {e}"));
@@ -234,6 +240,18 @@ impl TelemetryConsumer {
             .lock()
             .map(|mut c| std::mem::take(&mut *c))
             .unwrap_or_default()
+    }
+
+    /// Moves the read position of an assigned partition (after a lake commit was refused, to
+    /// continue from the lake's offset); `None` starts at the beginning.
+    pub fn seek(&self, partition: i32, offset: Option<i64>) -> KafkaResult<()> {
+        let offset = offset.map_or(Offset::Beginning, Offset::Offset);
+        self.consumer
+            .seek(&self.topic, partition, offset, Duration::from_secs(10))
+            .map_err(|source| KafkaError::Consume {
+                topic: self.topic.clone(),
+                source,
+            })
     }
 
     /// The end (high watermark) of a partition: the offset the next produced message will get.

@@ -1,0 +1,238 @@
+//! The Kafka loop: one consumer-group member feeding the lake writer.
+//!
+//! The rebalance callbacks run inside `poll` on this thread and reach the writer through the
+//! same mutex the loop uses between polls (never held across a poll): on assignment the writer
+//! reads the lake's offsets (and the event ids of files other members committed); before a
+//! revocation it commits what it buffered, so the next owner continues exactly there. After a
+//! refused commit (another member moved a partition on) the loop seeks every assigned partition
+//! back to the lake's offsets.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use super::{RunError, RunSummary, Shutdown, log_flush};
+use crate::kafka::{Assignment, ConsumerConfig, Polled, StartOffsets, TelemetryConsumer};
+use crate::lake::rows::Origin;
+use crate::timestamp::Timestamp;
+use crate::writer::{LakeWriter, Message, WriterError};
+
+/// How the loop runs.
+#[derive(Clone, Debug)]
+pub struct KafkaRun {
+    /// The consumer's settings.
+    pub consumer: ConsumerConfig,
+    /// Return once every assigned partition is at its end and committed.
+    pub once: bool,
+    /// How often consumer lag is measured for the metrics.
+    pub lag_interval: Duration,
+}
+
+/// The writer as the consumer's rebalance hook.
+struct LakeOwner {
+    writer: Arc<Mutex<LakeWriter>>,
+    source: String,
+}
+
+fn lock(writer: &Mutex<LakeWriter>) -> MutexGuard<'_, LakeWriter> {
+    writer
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl StartOffsets for LakeOwner {
+    fn start_offsets(
+        &self,
+        _topic: &str,
+        _partitions: &[i32],
+    ) -> Result<BTreeMap<i32, i64>, String> {
+        lock(&self.writer)
+            .resume_offsets(&self.source)
+            .map_err(|e| e.to_string())
+    }
+
+    fn revoking(&self, _topic: &str, partitions: &[i32]) {
+        let mut writer = lock(&self.writer);
+        let started = Instant::now();
+        match writer.flush() {
+            Ok(Some(flushed)) => {
+                log_flush(&flushed, started);
+                tracing::info!(?partitions, "committed before handing partitions over");
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "could not commit before the hand-over; the next owner re-reads")
+            }
+        }
+    }
+}
+
+/// Consumes until stopped (or caught up with `once`), committing to the lake.
+pub fn run(
+    config: &KafkaRun,
+    writer: LakeWriter,
+    shutdown: &Shutdown,
+) -> Result<RunSummary, RunError> {
+    let topic = config.consumer.topic.clone();
+    let source = format!("kafka:{topic}");
+    let metrics = Arc::clone(writer.metrics());
+    let writer = Arc::new(Mutex::new(writer));
+    let owner = Arc::new(LakeOwner {
+        writer: Arc::clone(&writer),
+        source: source.clone(),
+    });
+    let consumer = TelemetryConsumer::new(&config.consumer, owner)?;
+    let mut summary = RunSummary::default();
+    let mut assigned = BTreeSet::new();
+    let mut at_end = BTreeSet::new();
+    let mut positions: BTreeMap<i32, i64> = BTreeMap::new();
+    let mut last_lag = Instant::now();
+    let result = loop {
+        if shutdown.requested() {
+            tracing::info!("stop requested: committing what was read");
+            break Ok(());
+        }
+        let polled = match consumer.poll(Duration::from_millis(100)) {
+            Ok(polled) => polled,
+            Err(e) => break Err(RunError::from(e)),
+        };
+        for change in consumer.take_assignment_changes() {
+            match change {
+                Assignment::Assigned(parts) => {
+                    for (p, offset) in parts {
+                        assigned.insert(p);
+                        positions.insert(p, offset);
+                    }
+                }
+                Assignment::Revoked(parts) => {
+                    for p in parts {
+                        assigned.remove(&p);
+                        at_end.remove(&p);
+                        positions.remove(&p);
+                        metrics.forget_partition(&topic, p);
+                    }
+                }
+            }
+        }
+        let mut w = lock(&writer);
+        match polled {
+            Some(Polled::Message(m)) => {
+                at_end.remove(&m.partition);
+                positions.insert(m.partition, m.offset + 1);
+                let message = Message {
+                    source: &source,
+                    partition: m.partition,
+                    offset: m.offset,
+                    origin: Origin::Kafka {
+                        topic: &topic,
+                        partition: m.partition,
+                        offset: m.offset,
+                    },
+                };
+                w.accept(&message, &m.payload, Timestamp::now());
+            }
+            Some(Polled::End { partition }) => {
+                at_end.insert(partition);
+            }
+            None => {}
+        }
+        let caught_up = !assigned.is_empty() && assigned.is_subset(&at_end);
+        if w.flush_due() || (config.once && caught_up && w.has_pending()) {
+            flush(
+                &mut w,
+                &consumer,
+                &source,
+                &assigned,
+                &mut summary,
+                &mut at_end,
+            );
+        }
+        w.report_buffered();
+        drop(w);
+        if last_lag.elapsed() >= config.lag_interval {
+            report_lag(&consumer, &metrics, &topic, &assigned, &positions);
+            last_lag = Instant::now();
+        }
+        if config.once && caught_up && !lock(&writer).has_pending() {
+            tracing::info!(partitions = ?assigned, "caught up: every assigned partition is at its end and committed");
+            break Ok(());
+        }
+    };
+    let mut w = lock(&writer);
+    flush(
+        &mut w,
+        &consumer,
+        &source,
+        &assigned,
+        &mut summary,
+        &mut at_end,
+    );
+    drop(w);
+    drop(consumer);
+    result.map(|()| summary)
+}
+
+/// Flushes; commits the group offsets after a lake commit, or seeks back to the lake's
+/// offsets after a refused one.
+fn flush(
+    writer: &mut LakeWriter,
+    consumer: &TelemetryConsumer,
+    source: &str,
+    assigned: &BTreeSet<i32>,
+    summary: &mut RunSummary,
+    at_end: &mut BTreeSet<i32>,
+) {
+    let started = Instant::now();
+    match writer.flush() {
+        Ok(Some(flushed)) => {
+            log_flush(&flushed, started);
+            summary.add(&flushed);
+            let next: BTreeMap<i32, i64> = flushed
+                .sources
+                .iter()
+                .filter(|r| r.source == source)
+                .map(|r| (r.partition, r.to))
+                .collect();
+            for (&p, &o) in &next {
+                writer
+                    .metrics()
+                    .set_committed_offset(source.trim_start_matches("kafka:"), p, o);
+            }
+            if let Err(e) = consumer.commit(&next) {
+                tracing::warn!(error = %e, "the lake committed but the group offsets could not be; lag tools lag behind");
+            }
+        }
+        Ok(None) => {}
+        Err(e) => {
+            if matches!(e, WriterError::Fenced { .. }) {
+                summary.fenced += 1;
+            }
+            let lake = writer.state().source_offsets(source);
+            tracing::warn!(error = %e, "continuing from the lake's offsets");
+            for &p in assigned {
+                at_end.remove(&p);
+                if let Err(e) = consumer.seek(p, lake.get(&p).copied()) {
+                    tracing::warn!(partition = p, error = %e, "could not seek back to the lake's offset");
+                }
+            }
+        }
+    }
+}
+
+fn report_lag(
+    consumer: &TelemetryConsumer,
+    metrics: &crate::metrics::Metrics,
+    topic: &str,
+    assigned: &BTreeSet<i32>,
+    positions: &BTreeMap<i32, i64>,
+) {
+    for &p in assigned {
+        match consumer.end_offset(p, Duration::from_millis(500)) {
+            Ok(end) => {
+                let position = positions.get(&p).copied().unwrap_or(0);
+                metrics.set_lag(topic, p, (end - position).max(0));
+            }
+            Err(e) => tracing::debug!(partition = p, error = %e, "could not measure lag"),
+        }
+    }
+}
