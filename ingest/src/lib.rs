@@ -37,6 +37,7 @@ pub mod metrics;
 pub mod ndjson;
 pub mod reason;
 pub mod rooms;
+pub mod run;
 pub mod schema;
 pub mod scrub;
 pub mod tally;
