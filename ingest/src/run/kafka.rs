@@ -12,7 +12,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::{RunError, RunSummary, Shutdown, log_flush};
-use crate::kafka::{Assignment, ConsumerConfig, Polled, StartOffsets, TelemetryConsumer};
+use rdkafka::error::{KafkaError as RdError, RDKafkaErrorCode};
+
+use crate::kafka::{
+    Assignment, ConsumerConfig, KafkaError, Polled, StartOffsets, TelemetryConsumer,
+};
 use crate::lake::rows::Origin;
 use crate::timestamp::Timestamp;
 use crate::writer::{LakeWriter, Message, WriterError};
@@ -87,6 +91,7 @@ pub fn run(
     let mut at_end = BTreeSet::new();
     let mut positions: BTreeMap<i32, i64> = BTreeMap::new();
     let mut last_lag = Instant::now();
+    let mut last_warning = None;
     let result = loop {
         if shutdown.requested() {
             tracing::info!("stop requested: committing what was read");
@@ -94,6 +99,14 @@ pub fn run(
         }
         let polled = match consumer.poll(Duration::from_millis(100)) {
             Ok(polled) => polled,
+            Err(KafkaError::Consume { source, .. }) if is_transient(&source) => {
+                // Brokers restarting, a leader moving: librdkafka reconnects by itself.
+                if last_warning.is_none_or(|t: Instant| t.elapsed() >= Duration::from_secs(10)) {
+                    tracing::warn!(error = %source, "Kafka is not reachable right now; retrying");
+                    last_warning = Some(Instant::now());
+                }
+                None
+            }
             Err(e) => break Err(RunError::from(e)),
         };
         for change in consumer.take_assignment_changes() {
@@ -235,4 +248,28 @@ fn report_lag(
             Err(e) => tracing::debug!(partition = p, error = %e, "could not measure lag"),
         }
     }
+}
+
+/// Errors librdkafka recovers from by itself (connections, leadership, timeouts): the loop
+/// keeps polling. Anything else (authorization, an unknown topic, a fatal client error) stops
+/// the run with its message.
+fn is_transient(e: &RdError) -> bool {
+    use RDKafkaErrorCode as C;
+    matches!(
+        e.rdkafka_error_code(),
+        Some(
+            C::BrokerTransportFailure
+                | C::AllBrokersDown
+                | C::Resolve
+                | C::OperationTimedOut
+                | C::RequestTimedOut
+                | C::LeaderNotAvailable
+                | C::NotLeaderForPartition
+                | C::NetworkException
+                | C::CoordinatorNotAvailable
+                | C::NotCoordinator
+                | C::CoordinatorLoadInProgress
+                | C::UnknownTopicOrPartition
+        )
+    )
 }

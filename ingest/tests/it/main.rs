@@ -2,6 +2,7 @@
 //! the scrubber are total over any input) and the Kafka consumer against a real broker.
 
 mod consumer;
+mod ingest_mock;
 mod tansu;
 
 use proptest::prelude::*;
