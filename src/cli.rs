@@ -5,7 +5,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::cmd::{ingest, simulate, validate};
+use crate::cmd::{compact, ingest, lake, simulate, validate};
 
 /// Meeting-room telemetry: Kafka → Parquet lake → reports, incidents and ticketing.
 #[derive(Debug, Parser)]
@@ -68,6 +68,14 @@ pub(crate) struct KafkaArgs {
     pub(crate) kafka_options: Vec<(String, String)>,
 }
 
+/// The lake flag, shared by every command that reads or writes the lake.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct LakeArgs {
+    /// The lake: a local directory or a `file:///…` URL.
+    #[arg(long, env = "ROOMSIGHT_LAKE", value_name = "URL")]
+    pub(crate) lake: String,
+}
+
 fn parse_key_value(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
@@ -96,6 +104,11 @@ pub(crate) enum Command {
     /// Kafka (or NDJSON files) → the lake: validated, scrubbed, deduplicated, committed with
     /// the offsets it holds; rejected messages go to dead letters.
     Ingest(ingest::Args),
+    /// Merge each partition's small files into a few large ones, sorted and deduplicated by
+    /// event_id, without readers ever seeing rows twice; then delete retired files.
+    Compact(compact::Args),
+    /// Look after the lake itself (`lake status`).
+    Lake(lake::Args),
 }
 
 #[cfg(test)]

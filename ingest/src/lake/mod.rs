@@ -1,6 +1,11 @@
-//! The lake: Arrow rows of each table, their Parquet encoding, and the commit protocol.
+//! The lake: Arrow rows of each table, their Parquet encoding, the commit protocol, and its
+//! upkeep (compaction, vacuum, status).
 
+pub mod compact;
 pub mod encode;
+pub mod history;
 pub mod log;
 pub mod rows;
+pub mod status;
 pub mod store;
+pub mod vacuum;

@@ -7,6 +7,10 @@
 //! finding them. A crash between commit and move leaves the lake committed but not yet published:
 //! [`Lake::publish`] is idempotent and [`Lake::recover`] redoes it for recent commits, so every
 //! process that opens the lake for writing finishes what a crashed one started.
+//!
+//! Publishing moves the removed files to the trash *before* it moves the added files into place,
+//! so a directory-listing reader may briefly miss a compacted partition's rows but never sees them
+//! twice (see [`compact`](super::compact) for why that order).
 
 use std::sync::Arc;
 
@@ -15,7 +19,7 @@ use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 
-use super::log::{self, Commit, LakeState, LogError};
+use super::log::{self, Commit, FileEntry, LakeState, LogError};
 
 /// Where data files wait for their commit.
 pub const STAGING_DIR: &str = "_roomsight/staging";
@@ -35,7 +39,9 @@ pub enum LakeError {
         url: String,
     },
     /// The local directory could not be created or opened.
-    #[error("cannot open lake directory {dir}: check that it exists or can be created and is writable")]
+    #[error(
+        "cannot open lake directory {dir}: check that it exists or can be created and is writable"
+    )]
     Dir {
         /// The directory.
         dir: String,
@@ -49,6 +55,15 @@ pub enum LakeError {
         path: String,
         /// The store's error.
         source: object_store::Error,
+    },
+    /// A file the commit log lists is in none of the places it can be: the lake is damaged.
+    #[error(
+        "{path} is listed by the lake's commit log but is missing from storage (not at its path, \
+         in staging or in the trash): the lake is damaged; restore the file from a backup"
+    )]
+    Missing {
+        /// The file's path.
+        path: String,
     },
     /// The commit log failed or refused a commit.
     #[error(transparent)]
@@ -134,21 +149,47 @@ impl Lake {
         Ok(version)
     }
 
-    /// Moves a committed commit's added files from staging to their paths and its removed files
-    /// to the trash. Idempotent: what is already in place is left alone.
+    /// Moves a committed commit's removed files to the trash, then its added files from staging
+    /// to their paths (removals first: a directory-listing reader may miss rows for a moment but
+    /// never counts them twice). Idempotent: what is already in place is left alone.
     pub async fn publish(&self, commit: &Commit) -> Result<(), LakeError> {
-        for file in &commit.add {
-            if let Some(staged) = &file.staged {
-                self.move_if_present(&Path::from(staged.as_str()), &Path::from(file.path.as_str()))
-                    .await?;
-            }
-        }
         for removed in &commit.remove {
             let trash = Path::from(format!("{TRASH_DIR}/{removed}"));
             self.move_if_present(&Path::from(removed.as_str()), &trash)
                 .await?;
         }
+        for file in &commit.add {
+            if let Some(staged) = &file.staged {
+                self.move_if_present(
+                    &Path::from(staged.as_str()),
+                    &Path::from(file.path.as_str()),
+                )
+                .await?;
+            }
+        }
         Ok(())
+    }
+
+    /// Reads a live file's bytes wherever it is: at its published path, still staged (its commit
+    /// is not published yet), or already in the trash (a newer commit removed it). Files never
+    /// change once written, so any copy is the file.
+    pub async fn read_live(&self, file: &FileEntry) -> Result<Bytes, LakeError> {
+        let trash = format!("{TRASH_DIR}/{}", file.path);
+        // The published path twice: a publisher may move the file between the first two looks.
+        let places = std::iter::once(&file.path)
+            .chain(file.staged.iter())
+            .chain([&file.path, &trash]);
+        for place in places {
+            let path = Path::from(place.as_str());
+            match self.store.get(&path).await {
+                Ok(got) => return got.bytes().await.map_err(store_error(&path)),
+                Err(object_store::Error::NotFound { .. }) => continue,
+                Err(e) => return Err(store_error(&path)(e)),
+            }
+        }
+        Err(LakeError::Missing {
+            path: file.path.clone(),
+        })
     }
 
     /// Finishes the publishing of the newest `depth` commits (after a crash between a commit and
@@ -167,7 +208,10 @@ impl Lake {
             }
         }
         if moved > 0 {
-            tracing::info!(moved, "finished publishing files of commits a crashed writer left");
+            tracing::info!(
+                moved,
+                "finished publishing files of commits a crashed writer left"
+            );
         }
         Ok(moved)
     }
@@ -207,7 +251,7 @@ impl Lake {
 
 #[cfg(test)]
 mod tests {
-    use super::super::log::{FileEntry, SourceRange};
+    use super::super::log::SourceRange;
     use super::*;
 
     fn commit(name: &str, from: i64, to: i64, remove: Vec<String>) -> Commit {
@@ -288,6 +332,34 @@ mod tests {
         assert_eq!(lake.recover(10).await.unwrap(), 1);
         assert!(live.exists());
         assert_eq!(lake.recover(10).await.unwrap(), 0, "idempotent");
+    }
+
+    #[tokio::test]
+    async fn publish_retires_removed_files_before_it_places_added_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let lake = Lake::open(dir.path().to_str().unwrap()).unwrap();
+        let mut state = lake.state().await.unwrap();
+        lake.stage("a.parquet", Bytes::from_static(b"abc"))
+            .await
+            .unwrap();
+        lake.commit(&mut state, &commit("a", 0, 1, vec![]))
+            .await
+            .unwrap();
+        lake.stage("b.parquet", Bytes::from_static(b"xyz"))
+            .await
+            .unwrap();
+        // A directory where b must go makes b's move fail: whatever moved before it is visible.
+        let partition = dir.path().join("telemetry/heartbeats/date=2026-11-24");
+        std::fs::create_dir_all(partition.join("b.parquet/blocker")).unwrap();
+        let a = "telemetry/heartbeats/date=2026-11-24/a.parquet".to_string();
+        let mut compact = commit("b", 0, 0, vec![a.clone()]);
+        compact.sources.clear();
+        assert!(lake.commit(&mut state, &compact).await.is_err());
+        assert!(
+            dir.path().join(TRASH_DIR).join(&a).exists() && !partition.join("a.parquet").exists(),
+            "the removed file left the partition before the added one arrived: a listing never \
+             sees both"
+        );
     }
 
     #[test]
