@@ -1,7 +1,9 @@
 //! Command-line tests of the `roomsight` binary: exit codes, output and settings layering.
 #![allow(clippy::unwrap_used, reason = "test fixtures fail loudly by design")]
 
+mod ingest;
 mod kafka;
+mod lake;
 mod settings;
 mod simulate;
 #[path = "../../ingest/tests/it/tansu.rs"]
