@@ -5,7 +5,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::cmd::{compact, ingest, lake, simulate, validate};
+use crate::cmd::{compact, demo, ingest, lake, simulate, validate};
 
 /// Meeting-room telemetry: Kafka → Parquet lake → reports, incidents and ticketing.
 #[derive(Debug, Parser)]
@@ -95,6 +95,9 @@ pub(crate) enum LogFormat {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// The whole flow on one machine, nothing to set up: a simulated fleet streams through an
+    /// in-process Kafka cluster into the ingest and the lake; prints where everything is.
+    Demo(demo::Args),
     /// Check NDJSON telemetry against the contract: counts per type and per reason; exit 1 if
     /// any event is invalid.
     Validate(validate::Args),

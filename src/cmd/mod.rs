@@ -1,6 +1,7 @@
 //! One module per subcommand: parse, call a crate, print.
 
 pub(crate) mod compact;
+pub(crate) mod demo;
 pub(crate) mod ingest;
 pub(crate) mod lake;
 pub(crate) mod simulate;
@@ -15,6 +16,7 @@ pub(crate) fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Validate(args) => validate::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Demo(args) => demo::run(args),
         Command::Ingest(args) => ingest::run(args),
         Command::Compact(args) => compact::run(args),
         Command::Lake(args) => lake::run(args),

@@ -95,7 +95,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                 topic: args.kafka.topic.clone(),
                 options: args.kafka.kafka_options.clone(),
             };
-            produce(&config, &producer, out.as_deref(), &mut on_progress)?
+            produce(
+                &config,
+                &producer,
+                out.as_deref(),
+                &mut on_progress,
+                &mut |_| {},
+            )?
         }
         (None, Some(out)) => write_to_dir(&config, out, &mut on_progress)
             .with_context(|| format!("could not write the fleet to {}", out.display()))?,
@@ -123,12 +129,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Streams the fleet's events to Kafka, each keyed by its `device_id`.
-fn produce(
+/// Streams the fleet's events to Kafka, each keyed by its `device_id`; `pace` is called with
+/// the number of messages sent so far before each send and may wait (the demo keeps the
+/// in-process cluster's backlog bounded with it).
+pub(crate) fn produce(
     config: &SimConfig,
     producer: &ProducerConfig,
     out: Option<&std::path::Path>,
     progress: &mut dyn FnMut(Progress),
+    pace: &mut dyn FnMut(u64),
 ) -> anyhow::Result<Summary> {
     let fleet = Fleet::new(config).context("the simulation settings are not usable")?;
     if let Some(dir) = out {
@@ -145,9 +154,12 @@ fn produce(
             .context("while writing faults.csv")?;
     }
     let mut kafka = TelemetryProducer::new(producer)?;
+    let mut sent = 0;
     let summary = fleet.emit_with_progress(
         |line: &[u8]| {
             let key = message_key(line).unwrap_or_default();
+            sent += 1;
+            pace(sent);
             kafka.send(key.as_bytes(), line)
         },
         progress,

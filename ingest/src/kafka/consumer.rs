@@ -93,6 +93,17 @@ impl ClientContext for GroupContext {
     fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, message: &str) {
         self.base.log(level, fac, message);
     }
+
+    fn error(&self, error: RdError, reason: &str) {
+        // Reaching a partition's end is news for `--once`, not an error.
+        if matches!(error, RdError::PartitionEOF(_))
+            || error.rdkafka_error_code() == Some(rdkafka::types::RDKafkaErrorCode::PartitionEOF)
+        {
+            tracing::debug!("{reason}");
+        } else {
+            tracing::warn!(error = %error, "Kafka client: {reason}");
+        }
+    }
 }
 
 impl ConsumerContext for GroupContext {

@@ -6,8 +6,10 @@
 
 mod consumer;
 mod context;
+mod mock;
 mod producer;
 
 pub use consumer::{Assignment, Consumed, ConsumerConfig, Polled, StartOffsets, TelemetryConsumer};
 pub use context::{KafkaError, KafkaResult};
+pub use mock::InProcessKafka;
 pub use producer::{DeliveryReport, ProducerConfig, TelemetryProducer};

@@ -1,0 +1,212 @@
+//! `roomsight demo`: the whole flow on one machine with nothing to set up — a simulated fleet
+//! streams through an in-process Kafka cluster into the ingest, which writes the lake; the lake
+//! is then compacted and summarised.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use roomsight_datasets::{Progress, SimConfig};
+use roomsight_ingest::kafka::{ConsumerConfig, InProcessKafka, ProducerConfig};
+use roomsight_ingest::lake::compact::{CompactOptions, compact};
+use roomsight_ingest::lake::log::LOG_DIR;
+use roomsight_ingest::lake::status::status;
+use roomsight_ingest::lake::store::Lake;
+use roomsight_ingest::metrics::{Metrics, Source};
+use roomsight_ingest::run::kafka::KafkaRun;
+use roomsight_ingest::run::{self, Shutdown};
+use roomsight_ingest::writer::{LakeWriter, WriterConfig};
+
+use crate::progress;
+
+const TOPIC: &str = "room-telemetry";
+/// Messages produced but not yet read by the ingest, at most.
+const MAX_BACKLOG: u64 = 16_000;
+
+/// Flags of `roomsight demo`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Number of rooms in the simulated estate.
+    #[arg(long, env = "ROOMSIGHT_ROOMS", default_value_t = 50, value_name = "N")]
+    rooms: usize,
+
+    /// Days of telemetry, ending at today's midnight UTC.
+    #[arg(long, env = "ROOMSIGHT_DAYS", default_value_t = 7, value_name = "D")]
+    days: u32,
+
+    /// Where the fleet files and the lake go (the demo's lake is rebuilt on every run).
+    #[arg(
+        long,
+        env = "ROOMSIGHT_DIR",
+        default_value = "./roomsight-demo",
+        value_name = "DIR"
+    )]
+    dir: PathBuf,
+
+    /// Random seed of the fleet.
+    #[arg(long, env = "ROOMSIGHT_SEED", default_value_t = 1, value_name = "S")]
+    seed: u64,
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let fleet_dir = args.dir.join("fleet");
+    let lake_dir = args.dir.join("lake");
+    std::fs::create_dir_all(&fleet_dir)
+        .with_context(|| format!("could not create {}", fleet_dir.display()))?;
+    fresh_lake(&lake_dir)?;
+    let start = chrono::Utc::now().date_naive() - chrono::Days::new(u64::from(args.days));
+    let mut config = SimConfig::new(args.rooms, args.days, start, args.seed);
+    config.duplicates = 0.01;
+    config.late = 0.01;
+    config
+        .validate()
+        .context("the demo settings are not usable")?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    let kafka = InProcessKafka::start(TOPIC, 4)?;
+    let lake = Lake::open(&lake_dir.display().to_string())?;
+    let metrics = Arc::new(Metrics::new());
+    let writer_config = WriterConfig {
+        flush_age: Duration::from_secs(2),
+        ..WriterConfig::default()
+    };
+    let writer = LakeWriter::open(
+        lake.clone(),
+        runtime.handle().clone(),
+        writer_config,
+        Arc::clone(&metrics),
+    )?;
+    let shutdown = Shutdown::new();
+    let ingest = {
+        let settings = KafkaRun {
+            consumer: ConsumerConfig {
+                brokers: kafka.brokers(),
+                topic: TOPIC.into(),
+                group: "roomsight-demo".into(),
+                options: Vec::new(),
+            },
+            once: false,
+            lag_interval: Duration::from_secs(5),
+        };
+        let shutdown = shutdown.clone();
+        std::thread::spawn(move || run::kafka::run(&settings, writer, &shutdown))
+    };
+
+    // Produce the fleet while the ingest consumes it.
+    let bar = progress::steps(u64::from(args.days), "simulate");
+    let producer = ProducerConfig {
+        brokers: kafka.brokers(),
+        topic: TOPIC.into(),
+        options: Vec::new(),
+    };
+    let produced = crate::cmd::simulate::produce(
+        &config,
+        &producer,
+        Some(&fleet_dir),
+        &mut |p: Progress| bar.set_position(u64::from(p.days_done)),
+        &mut |sent| {
+            // The mock brokers keep only the newest ~5 MB of a partition: stay
+            // within reach of the ingest instead of letting the backlog be trimmed.
+            while sent.saturating_sub(metrics.messages_total(Source::Kafka)) > MAX_BACKLOG
+                && !ingest.is_finished()
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        },
+    );
+    bar.finish_and_clear();
+    let produced = match produced {
+        Ok(summary) => summary,
+        Err(e) => {
+            shutdown.request();
+            let _ = ingest.join();
+            return Err(e);
+        }
+    };
+
+    // Wait for the ingest to read every message, then let it commit and stop.
+    let bar = progress::steps(produced.lines, "ingest");
+    let mut last = (0, Instant::now());
+    while metrics.messages_total(Source::Kafka) < produced.lines && !ingest.is_finished() {
+        let read = metrics.messages_total(Source::Kafka);
+        bar.set_position(read);
+        if read > last.0 {
+            last = (read, Instant::now());
+        } else if last.1.elapsed() > Duration::from_secs(60) {
+            shutdown.request();
+            let _ = ingest.join();
+            anyhow::bail!(
+                "the ingest stopped making progress at {read} of {} messages; rerun with -v for its logs",
+                produced.lines
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bar.finish_and_clear();
+    shutdown.request();
+    let ingested = ingest
+        .join()
+        .map_err(|_| anyhow::anyhow!("the ingest thread panicked"))??;
+
+    let compacted = runtime
+        .block_on(compact(&lake, &CompactOptions::default(), &mut |_| {}))
+        .context("could not compact the demo lake")?;
+    let lake_status = runtime
+        .block_on(status(&lake))
+        .context("could not read the demo lake's status")?;
+
+    println!(
+        "simulated {} rooms for {} days: {} events ({} resent copies, {} late), streamed through an in-process Kafka cluster",
+        args.rooms,
+        args.days,
+        produced.lines - produced.duplicates,
+        produced.duplicates,
+        produced.late
+    );
+    println!(
+        "ingested {} messages in {} commits ({} resends dropped); compacted {} files into {}",
+        metrics.messages_total(Source::Kafka),
+        ingested.commits,
+        roomsight_ingest::schema::Table::TELEMETRY
+            .iter()
+            .map(|&t| metrics.duplicates_total(t))
+            .sum::<u64>(),
+        compacted.files_in,
+        compacted.files_out
+    );
+    println!();
+    print!("{lake_status}");
+    println!();
+    println!("fleet:  {}", fleet_dir.display());
+    println!("lake:   {}", lake_dir.display());
+    println!(
+        "next:   roomsight lake status --lake {}",
+        lake_dir.display()
+    );
+    println!("done in {:.1} s", started.elapsed().as_secs_f64());
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Removes a previous demo's lake (only if it is one: it has a commit log), so the new
+/// in-process cluster's offsets start from an empty lake.
+fn fresh_lake(dir: &Path) -> anyhow::Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    if !dir.join(LOG_DIR).is_dir() {
+        anyhow::bail!(
+            "{} exists and is not a roomsight lake; choose another --dir",
+            dir.display()
+        );
+    }
+    std::fs::remove_dir_all(dir)
+        .with_context(|| format!("could not remove the previous demo lake {}", dir.display()))
+}
