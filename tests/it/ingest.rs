@@ -214,3 +214,29 @@ fn ingest_without_a_source_is_a_usage_error() {
         .code(2)
         .stderr(predicate::str::contains("--file"));
 }
+
+#[test]
+fn the_demo_streams_a_fleet_through_kafka_into_the_lake() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = roomsight()
+        .args(["demo", "--rooms", "3", "--days", "1", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("kafka:room-telemetry"))
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    // Every event the simulator reports as distinct is in the lake once.
+    let events: u64 = text
+        .lines()
+        .find_map(|l| l.split(": ").nth(1)?.split(' ').next()?.parse().ok())
+        .expect("the summary names the number of events");
+    let seen = read_with_outside_engines(&dir.path().join("lake"));
+    let rows: u64 = TABLES
+        .iter()
+        .map(|(_, t)| seen.get(*t).and_then(|v| v["rows"].as_u64()).unwrap_or(0))
+        .sum();
+    assert_eq!(rows, events, "{text}");
+}

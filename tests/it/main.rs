@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, reason = "test fixtures fail loudly by design")]
 
 mod ingest;
+mod ingest_kafka;
 mod kafka;
 mod lake;
 mod settings;
