@@ -1,5 +1,6 @@
 //! Integration tests of the ingest crate: property tests of the contract code (the validator and
 //! the scrubber are total over any input) and the Kafka consumer against a real broker.
+#![allow(clippy::unwrap_used, reason = "test fixtures fail loudly by design")]
 
 mod consumer;
 mod ingest_mock;
