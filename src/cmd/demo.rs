@@ -94,6 +94,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             },
             once: false,
             lag_interval: Duration::from_secs(5),
+            dlq_topic: None,
         };
         let shutdown = shutdown.clone();
         std::thread::spawn(move || run::kafka::run(&settings, writer, &shutdown))

@@ -49,6 +49,16 @@ pub(crate) struct Args {
     #[arg(long, env = "ROOMSIGHT_ONCE")]
     pub(crate) once: bool,
 
+    /// Also produce every rejected message (scrubbed, keyed by its reason) to this Kafka topic,
+    /// e.g. `room-telemetry-dlq`; the lake's `dead_letters` table has them all either way.
+    #[arg(
+        long,
+        env = "ROOMSIGHT_DLQ_TOPIC",
+        value_name = "T",
+        requires = "brokers"
+    )]
+    pub(crate) dlq_topic: Option<String>,
+
     /// Serve Prometheus metrics at `http://ADDR/metrics` (e.g. `127.0.0.1:9464`).
     #[arg(long, env = "ROOMSIGHT_METRICS_ADDR", value_name = "ADDR")]
     pub(crate) metrics_addr: Option<String>,
@@ -136,6 +146,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             },
             once: args.once,
             lag_interval: Duration::from_secs(5),
+            dlq_topic: args.dlq_topic.clone(),
         };
         tracing::info!(topic = %args.kafka.topic, group = %args.group, lake = %args.lake, "consuming");
         run::kafka::run(&kafka, writer, &shutdown)?

@@ -15,11 +15,12 @@ use super::{RunError, RunSummary, Shutdown, log_flush};
 use rdkafka::error::{KafkaError as RdError, RDKafkaErrorCode};
 
 use crate::kafka::{
-    Assignment, ConsumerConfig, KafkaError, Polled, StartOffsets, TelemetryConsumer,
+    Assignment, ConsumerConfig, KafkaError, Polled, ProducerConfig, StartOffsets,
+    TelemetryConsumer, TelemetryProducer,
 };
 use crate::lake::rows::Origin;
 use crate::timestamp::Timestamp;
-use crate::writer::{LakeWriter, Message, WriterError};
+use crate::writer::{Accepted, LakeWriter, Message, WriterError, scrub_raw};
 
 /// How the loop runs.
 #[derive(Clone, Debug)]
@@ -30,6 +31,8 @@ pub struct KafkaRun {
     pub once: bool,
     /// How often consumer lag is measured for the metrics.
     pub lag_interval: Duration,
+    /// Also produce every rejected message (scrubbed, keyed by its reason) to this topic.
+    pub dlq_topic: Option<String>,
 }
 
 /// The writer as the consumer's rebalance hook.
@@ -86,6 +89,14 @@ pub fn run(
         source: source.clone(),
     });
     let consumer = TelemetryConsumer::new(&config.consumer, owner)?;
+    let mut dlq = match &config.dlq_topic {
+        Some(topic) => Some(TelemetryProducer::new(&ProducerConfig {
+            brokers: config.consumer.brokers.clone(),
+            topic: topic.clone(),
+            options: config.consumer.options.clone(),
+        })?),
+        None => None,
+    };
     let mut summary = RunSummary::default();
     let mut assigned = BTreeSet::new();
     let mut at_end = BTreeSet::new();
@@ -142,7 +153,12 @@ pub fn run(
                         offset: m.offset,
                     },
                 };
-                w.accept(&message, &m.payload, Timestamp::now());
+                let accepted = w.accept(&message, &m.payload, Timestamp::now());
+                if let (Accepted::DeadLetter(reason), Some(dlq)) = (accepted, dlq.as_mut())
+                    && let Err(e) = dlq.send(reason.as_str().as_bytes(), &scrub_raw(&m.payload))
+                {
+                    tracing::warn!(error = %e, "could not queue a dead letter for the DLQ topic; it is in the lake");
+                }
             }
             Some(Polled::End { partition }) => {
                 at_end.insert(partition);
@@ -182,6 +198,11 @@ pub fn run(
     );
     drop(w);
     drop(consumer);
+    if let Some(dlq) = dlq
+        && let Err(e) = dlq.finish(Duration::from_secs(30))
+    {
+        tracing::warn!(error = %e, "some dead letters did not reach the DLQ topic; all are in the lake");
+    }
     result.map(|()| summary)
 }
 

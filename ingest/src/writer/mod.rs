@@ -399,13 +399,8 @@ impl LakeWriter {
         now: Timestamp,
     ) {
         // Personal data must not reach the lake through a rejected message either.
-        let text = String::from_utf8_lossy(raw);
-        let (clean, redactions) = scrub(&text);
-        let raw: &[u8] = if redactions > 0 {
-            clean.as_bytes()
-        } else {
-            raw
-        };
+        let raw = scrub_raw(raw);
+        let raw: &[u8] = &raw;
         let (detail, _) = scrub(detail);
         self.dead.push(&DeadLetter {
             reason,
@@ -502,6 +497,18 @@ impl LakeWriter {
         self.ranges.clear();
         self.buffered_since = None;
         self.report_buffered();
+    }
+}
+
+/// A rejected message's bytes with e-mail addresses and UPNs redacted (the bytes unchanged
+/// when there are none, even if they are not UTF-8).
+pub fn scrub_raw(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let text = String::from_utf8_lossy(raw);
+    let (clean, redactions) = scrub(&text);
+    if redactions > 0 {
+        std::borrow::Cow::Owned(clean.into_owned().into_bytes())
+    } else {
+        std::borrow::Cow::Borrowed(raw)
     }
 }
 

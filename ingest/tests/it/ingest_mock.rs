@@ -20,6 +20,32 @@ use roomsight_ingest::writer::{LakeWriter, WriterConfig};
 use tokio::runtime::Runtime;
 
 const TOPIC: &str = "room-telemetry";
+const DLQ: &str = "room-telemetry-dlq";
+
+/// Reads `n` messages of the DLQ topic and counts them by key.
+fn dlq_keys(brokers: &str, n: usize) -> BTreeMap<String, usize> {
+    use rdkafka::config::ClientConfig;
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::message::Message;
+    use rdkafka::{Offset, TopicPartitionList};
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", "dlq-check")
+        .create()
+        .unwrap();
+    let mut tpl = TopicPartitionList::new();
+    tpl.add_partition_offset(DLQ, 0, Offset::Beginning).unwrap();
+    consumer.assign(&tpl).unwrap();
+    let mut keys: BTreeMap<String, usize> = BTreeMap::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while keys.values().sum::<usize>() < n && Instant::now() < deadline {
+        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
+            let key = String::from_utf8_lossy(m.key().unwrap_or_default()).into_owned();
+            *keys.entry(key).or_default() += 1;
+        }
+    }
+    keys
+}
 
 fn heartbeat(id: &str, device: &str) -> String {
     format!(
@@ -84,6 +110,10 @@ fn writer(runtime: &Runtime, lake: &Lake, id: &str) -> LakeWriter {
 }
 
 fn kafka_run(brokers: &str, once: bool) -> KafkaRun {
+    kafka_run_with_dlq(brokers, once, None)
+}
+
+fn kafka_run_with_dlq(brokers: &str, once: bool, dlq_topic: Option<&str>) -> KafkaRun {
     KafkaRun {
         consumer: ConsumerConfig {
             brokers: brokers.into(),
@@ -93,6 +123,7 @@ fn kafka_run(brokers: &str, once: bool) -> KafkaRun {
         },
         once,
         lag_interval: Duration::from_secs(1),
+        dlq_topic: dlq_topic.map(String::from),
     }
 }
 
@@ -121,6 +152,7 @@ fn column(runtime: &Runtime, lake: &Lake, table: Table, column: &str) -> Vec<Str
 fn every_event_lands_once_and_every_reject_lands_as_a_dead_letter() {
     let cluster = MockCluster::new(1).unwrap();
     cluster.create_topic(TOPIC, 4, 1).unwrap();
+    cluster.create_topic(DLQ, 1, 1).unwrap();
     let brokers = cluster.bootstrap_servers();
     let mut lines = Vec::new();
     let mut expected = BTreeSet::new();
@@ -145,7 +177,7 @@ fn every_event_lands_once_and_every_reject_lands_as_a_dead_letter() {
     let lake = Lake::open(dir.path().to_str().unwrap()).unwrap();
     let runtime = Runtime::new().unwrap();
     let summary = run(
-        &kafka_run(&brokers, true),
+        &kafka_run_with_dlq(&brokers, true, Some(DLQ)),
         writer(&runtime, &lake, "w1"),
         &Shutdown::new(),
     )
@@ -167,6 +199,8 @@ fn every_event_lands_once_and_every_reject_lands_as_a_dead_letter() {
         .map(|(r, _)| (r.to_string(), rounds))
         .collect();
     assert_eq!(by_reason, want);
+    // The optional DLQ topic got the same rejects, keyed by reason.
+    assert_eq!(dlq_keys(&brokers, want.values().sum()), want);
 
     // The lake's offsets account for every message of every partition.
     let state = runtime.block_on(lake.state()).unwrap();
