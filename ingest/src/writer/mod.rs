@@ -337,6 +337,20 @@ impl LakeWriter {
                 true
             }
             None => {
+                if let (Some(next), Origin::Kafka { .. }) = (lake, message.origin)
+                    && message.offset > next + 1
+                {
+                    // Retention or topic compaction removed messages the lake never saw (a gap
+                    // of one is a transaction marker, not a loss).
+                    tracing::warn!(
+                        source = message.source,
+                        partition = message.partition,
+                        from = next,
+                        to = message.offset,
+                        "the partition continues after a gap: messages in [from, to) were no longer \
+                         in Kafka (retention, compaction or aborted transactions) and are not in the lake"
+                    );
+                }
                 let from = lake.unwrap_or(message.offset);
                 self.ranges.insert(
                     key,
