@@ -51,6 +51,36 @@ impl Table {
         Table::Logs,
     ];
 
+    /// The tables written in date partitions: the telemetry tables and `dead_letters`.
+    pub const PARTITIONED: [Table; 8] = [
+        Table::Heartbeats,
+        Table::PeripheralStates,
+        Table::Meetings,
+        Table::Bookings,
+        Table::Updates,
+        Table::Enrollments,
+        Table::Logs,
+        Table::DeadLetters,
+    ];
+
+    /// Every table, in declaration order.
+    pub const ALL: [Table; 9] = [
+        Table::Heartbeats,
+        Table::PeripheralStates,
+        Table::Meetings,
+        Table::Bookings,
+        Table::Updates,
+        Table::Enrollments,
+        Table::Logs,
+        Table::DeadLetters,
+        Table::Rooms,
+    ];
+
+    /// The date-partitioned table with this SQL name, if any.
+    pub fn partitioned(name: &str) -> Option<Table> {
+        Table::PARTITIONED.into_iter().find(|t| t.name() == name)
+    }
+
     /// The table holding events of this type.
     pub const fn for_event(t: EventType) -> Table {
         match t {

@@ -106,20 +106,11 @@ pub const RECOVER_DEPTH: u64 = 100;
 
 /// The tables compaction rewrites: the telemetry tables and `dead_letters`. (`rooms` loads
 /// replace each other whole and are not merged.)
-pub const COMPACTABLE: [Table; 8] = [
-    Table::Heartbeats,
-    Table::PeripheralStates,
-    Table::Meetings,
-    Table::Bookings,
-    Table::Updates,
-    Table::Enrollments,
-    Table::Logs,
-    Table::DeadLetters,
-];
+pub const COMPACTABLE: [Table; 8] = Table::PARTITIONED;
 
 /// The compactable table with this SQL name, if any.
 pub fn compactable_table(name: &str) -> Option<Table> {
-    COMPACTABLE.into_iter().find(|t| t.name() == name)
+    Table::partitioned(name)
 }
 
 /// What to compact and how large to make the files.

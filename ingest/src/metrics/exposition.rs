@@ -15,16 +15,7 @@ use crate::schema::Table;
 const IN_TABLES: &[Table] = &Table::TELEMETRY;
 
 /// Tables the "out" metrics (`rows_committed`, `files_written`, `bytes_written`) always show.
-const OUT_TABLES: &[Table] = &[
-    Table::Heartbeats,
-    Table::PeripheralStates,
-    Table::Meetings,
-    Table::Bookings,
-    Table::Updates,
-    Table::Enrollments,
-    Table::Logs,
-    Table::DeadLetters,
-];
+const OUT_TABLES: &[Table] = &Table::PARTITIONED;
 
 impl Metrics {
     /// The metrics in the Prometheus text exposition format 0.0.4, the body of `/metrics`.

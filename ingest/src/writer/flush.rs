@@ -1,12 +1,8 @@
 //! A flush: buffered rows → one Parquet file per table and date → staged → one commit.
 
-use std::sync::Arc;
-
 use arrow_array::{RecordBatch, cast::AsArray};
 use bytes::Bytes;
 use futures::future::try_join_all;
-use object_store::ObjectStoreExt;
-use object_store::path::Path;
 
 use super::seen::id_hash;
 use super::{LakeWriter, WriterError};
@@ -218,8 +214,10 @@ pub(super) async fn recent_ids(
             {
                 continue;
             }
-            let Some(bytes) = read_file(lake, file).await? else {
-                continue;
+            let bytes = match lake.read_live(file).await {
+                Ok(bytes) => bytes,
+                Err(LakeError::Missing { .. }) => continue,
+                Err(e) => return Err(e.into()),
             };
             let batches =
                 encode::decode(bytes, Some(&["event_id"])).map_err(|e| WriterError::Encode {
@@ -238,29 +236,4 @@ pub(super) async fn recent_ids(
         }
     }
     Ok(ids)
-}
-
-/// A live file's bytes, at its published path or still staged; `None` if it is in neither.
-async fn read_file(lake: &Lake, file: &FileEntry) -> Result<Option<Bytes>, WriterError> {
-    let store = Arc::clone(lake.store());
-    for path in std::iter::once(&file.path).chain(file.staged.iter()) {
-        let path = Path::from(path.as_str());
-        match store.get(&path).await {
-            Ok(got) => {
-                let bytes = got.bytes().await.map_err(|source| LakeError::Store {
-                    path: path.to_string(),
-                    source,
-                })?;
-                return Ok(Some(bytes));
-            }
-            Err(object_store::Error::NotFound { .. }) => continue,
-            Err(source) => {
-                return Err(WriterError::Lake(LakeError::Store {
-                    path: path.to_string(),
-                    source,
-                }));
-            }
-        }
-    }
-    Ok(None)
 }

@@ -475,13 +475,9 @@ impl LakeWriter {
                 self.metrics.commit();
                 self.metrics.flush_duration(started.elapsed());
                 for file in &flushed.files {
-                    if let Some(table) = Table::TELEMETRY
-                        .iter()
-                        .chain([&Table::DeadLetters])
-                        .find(|t| t.name() == file.table)
-                    {
-                        self.metrics.files_written(*table, 1, file.bytes);
-                        self.metrics.rows_committed(*table, file.rows);
+                    if let Some(table) = Table::partitioned(&file.table) {
+                        self.metrics.files_written(table, 1, file.bytes);
+                        self.metrics.rows_committed(table, file.rows);
                     }
                 }
                 self.pending_ids.clear();
