@@ -19,12 +19,7 @@ use crate::tansu::Tansu;
 const TOPIC: &str = "room-telemetry";
 
 fn binary() -> Command {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("roomsight"));
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("ROOMSIGHT_") {
-            cmd.env_remove(key);
-        }
-    }
+    let mut cmd = crate::roomsight_process();
     cmd.env("ROOMSIGHT_LOG", "warn");
     cmd
 }

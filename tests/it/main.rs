@@ -15,7 +15,12 @@ use assert_cmd::Command;
 
 /// The built `roomsight` binary with a clean environment for its settings.
 pub(crate) fn roomsight() -> Command {
-    let mut cmd = Command::cargo_bin("roomsight").expect("the roomsight binary is built");
+    Command::from_std(roomsight_process())
+}
+
+/// The same as a plain process, for tests that spawn it in the background and signal it.
+pub(crate) fn roomsight_process() -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("roomsight"));
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("ROOMSIGHT_") {
             cmd.env_remove(key);
