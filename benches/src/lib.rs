@@ -4,8 +4,16 @@
 //! - `validate`: contract validation throughput over a simulated fleet's events (events/s, MB/s);
 //! - `simulate`: fleet simulator throughput (events/s).
 //!
-//! This library holds the fixtures they share, built outside the measured loops. The
-//! end-to-end harness (broker → lake → reports → detection) joins it with the ingest issue.
+//! Macro benchmarks run whole jobs at fixed scales and print a Markdown table row:
+//! - `src/bin/ingest_mock.rs`: Kafka ingest through librdkafka's in-process mock cluster
+//!   (events/s, MiB/s, per CPU-second, peak RSS), a backlog consumed as fast as possible or a
+//!   paced stream;
+//! - `scripts/ingest.sh`: `roomsight ingest --file` over a simulated fleet's NDJSON.
+//!
+//! This library holds the fixtures they share, built outside the measured loops, and
+//! [`measure`]: process CPU time and peak memory.
+
+pub mod measure;
 
 use chrono::NaiveDate;
 use roomsight_datasets::{Fleet, SimConfig};

@@ -74,7 +74,12 @@ pub fn run(
                 }
             };
             if writer.flush_due() {
-                flush(writer, &mut summary)?;
+                // Encoding and committing overlap with reading the next batch.
+                let started = Instant::now();
+                if let Some(flushed) = writer.flush_in_background()? {
+                    log_flush(&flushed, started);
+                    summary.add(&flushed);
+                }
             }
             if reader.bytes_read() >= next_report {
                 progress(done_bytes + reader.bytes_read());
@@ -91,9 +96,10 @@ pub fn run(
     Ok(summary)
 }
 
+/// Lands the background flush in flight, then commits the rest.
 fn flush(writer: &mut LakeWriter, summary: &mut RunSummary) -> Result<(), RunError> {
     let started = Instant::now();
-    if let Some(flushed) = writer.flush()? {
+    for flushed in [writer.land()?, writer.flush()?].into_iter().flatten() {
         log_flush(&flushed, started);
         summary.add(&flushed);
     }

@@ -6,6 +6,8 @@ use futures::future::try_join_all;
 
 use super::seen::id_hash;
 use super::{LakeWriter, WriterError};
+use tokio::runtime::Handle;
+
 use crate::lake::encode::{self, EncodeOptions};
 use crate::lake::log::{Commit, FileEntry, LakeState, SourceRange, read_commit};
 use crate::lake::store::{Lake, LakeError};
@@ -33,6 +35,28 @@ impl Flushed {
     pub fn bytes(&self) -> u64 {
         self.files.iter().map(|f| f.bytes).sum()
     }
+
+    /// This commit followed by a `later` one, as one: the later version, the files of both,
+    /// and per partition the range from this one's start to the later one's end.
+    pub fn then(self, later: Flushed) -> Flushed {
+        let mut sources = self.sources;
+        for range in later.sources {
+            match sources
+                .iter_mut()
+                .find(|r| r.source == range.source && r.partition == range.partition)
+            {
+                Some(r) => r.to = range.to,
+                None => sources.push(range),
+            }
+        }
+        let mut files = self.files;
+        files.extend(later.files);
+        Flushed {
+            version: later.version,
+            files,
+            sources,
+        }
+    }
 }
 
 /// One encoded file before staging.
@@ -44,7 +68,18 @@ struct Encoded {
 }
 
 impl LakeWriter {
+    /// Encodes, stages and commits the buffer on this thread.
     pub(super) fn write_and_commit(&mut self) -> Result<Flushed, WriterError> {
+        let job = self.take_job()?;
+        let (flushed, files) = job.run(&mut self.state)?;
+        self.files_written += files;
+        self.seeded_version = self.seeded_version.max(flushed.version);
+        Ok(flushed)
+    }
+
+    /// Takes the buffered rows and consumed ranges as a flush to run (here or on another
+    /// thread), leaving the builders empty.
+    pub(super) fn take_job(&mut self) -> Result<FlushJob, WriterError> {
         let mut batches = Vec::new();
         for rows in &mut self.tables {
             if !rows.is_empty() {
@@ -59,17 +94,54 @@ impl LakeWriter {
                 .map_err(encode_error(Table::DeadLetters))?;
             batches.push((Table::DeadLetters, batch));
         }
-        let encoded = encode_all(&batches, &self.config.encode)?;
-        drop(batches);
+        let sources = self
+            .ranges
+            .iter()
+            .map(|((source, partition), range)| SourceRange {
+                source: source.clone(),
+                partition: *partition,
+                from: range.from,
+                to: range.to,
+            })
+            .collect();
+        Ok(FlushJob {
+            lake: self.lake.clone(),
+            runtime: self.runtime.clone(),
+            encode: self.config.encode.clone(),
+            writer_id: self.config.writer_id.clone(),
+            files_written: self.files_written,
+            batches,
+            sources,
+        })
+    }
+}
 
+/// One flush's rows and offsets with what it needs to land them: owned, so it can run on
+/// another thread while the writer buffers the next one.
+pub(super) struct FlushJob {
+    lake: Lake,
+    runtime: Handle,
+    encode: EncodeOptions,
+    writer_id: String,
+    /// Files this writer named before this flush (file names count on from it).
+    files_written: u64,
+    batches: Vec<(Table, RecordBatch)>,
+    sources: Vec<SourceRange>,
+}
+
+impl FlushJob {
+    /// Encodes the rows as one file per table and date, stages them, and commits them with the
+    /// offsets on top of `state`; returns the commit and how many files it named.
+    pub(super) fn run(self, state: &mut LakeState) -> Result<(Flushed, u64), WriterError> {
+        let encoded = encode_all(&self.batches, &self.encode)?;
+        drop(self.batches);
+
+        let mut files_written = self.files_written;
         let mut add = Vec::with_capacity(encoded.len());
         let mut staged = Vec::with_capacity(encoded.len());
         for file in encoded {
-            self.files_written += 1;
-            let name = format!(
-                "part-{}-{:06}.parquet",
-                self.config.writer_id, self.files_written
-            );
+            files_written += 1;
+            let name = format!("part-{}-{files_written:06}.parquet", self.writer_id);
             add.push(FileEntry {
                 path: format!("{}/{name}", file.table.partition_dir(&file.date)),
                 table: file.table.name().to_string(),
@@ -80,7 +152,7 @@ impl LakeWriter {
             });
             staged.push((format!("{}-{name}", file.table.name()), file.bytes));
         }
-        let lake = self.lake.clone();
+        let lake = &self.lake;
         let paths =
             self.runtime
                 .block_on(try_join_all(staged.into_iter().map(|(name, bytes)| {
@@ -91,37 +163,30 @@ impl LakeWriter {
             entry.staged = Some(path);
         }
 
-        let sources: Vec<SourceRange> = self
-            .ranges
-            .iter()
-            .map(|((source, partition), range)| SourceRange {
-                source: source.clone(),
-                partition: *partition,
-                from: range.from,
-                to: range.to,
-            })
-            .collect();
         let commit = Commit {
             operation: "ingest".into(),
-            writer: self.config.writer_id.clone(),
+            writer: self.writer_id.clone(),
             committed_at: Timestamp::now().to_string(),
             add,
             remove: Vec::new(),
-            sources,
+            sources: self.sources,
         };
         let version = self
             .runtime
-            .block_on(self.lake.commit(&mut self.state, &commit))
+            .block_on(self.lake.commit(state, &commit))
             .map_err(|e| match e {
                 LakeError::Log(log) => WriterError::from(log),
                 other => WriterError::Lake(other),
             })?;
-        self.seeded_version = self.seeded_version.max(version);
-        Ok(Flushed {
-            version,
-            files: commit.add,
-            sources: commit.sources,
-        })
+        let named = files_written - self.files_written;
+        Ok((
+            Flushed {
+                version,
+                files: commit.add,
+                sources: commit.sources,
+            },
+            named,
+        ))
     }
 }
 

@@ -34,6 +34,7 @@
 //! Rejected messages become rows of `dead_letters` (reason, field, detail, scrubbed raw bytes,
 //! origin, receive time) in the same commit as the valid rows around them.
 
+mod background;
 mod flush;
 pub mod seen;
 
@@ -198,6 +199,7 @@ pub struct LakeWriter {
     seeded_version: u64,
     buffered_since: Option<Instant>,
     files_written: u64,
+    in_flight: Option<background::InFlight>,
 }
 
 impl LakeWriter {
@@ -227,6 +229,7 @@ impl LakeWriter {
             seeded_version: 0,
             buffered_since: None,
             files_written: 0,
+            in_flight: None,
         };
         writer.refresh()?;
         Ok(writer)
@@ -235,6 +238,10 @@ impl LakeWriter {
     /// Reads commits made since the last look (by other writers too) and remembers the event
     /// ids of the files they added, so resends of those count once here as well.
     pub fn refresh(&mut self) -> Result<(), WriterError> {
+        if let Err(e) = self.land() {
+            // Already discarded and logged; the refreshed state is where reading continues.
+            tracing::debug!(error = %e, "the background flush failed before a refresh");
+        }
         let lake = self.lake.clone();
         let store = Arc::clone(lake.store());
         self.runtime
@@ -326,7 +333,13 @@ impl LakeWriter {
     /// Extends the partition's consumed range; `false` for an offset already consumed.
     fn advance(&mut self, message: &Message<'_>) -> bool {
         let key = (message.source.to_string(), message.partition);
-        let lake = self.state.offsets.get(&key).copied();
+        // Where the lake will be once the flush in flight lands.
+        let lake = self
+            .in_flight
+            .as_ref()
+            .and_then(|f| f.ranges.get(&key))
+            .map(|r| r.to)
+            .or_else(|| self.state.offsets.get(&key).copied());
         if lake.is_some_and(|next| message.offset < next) {
             return false;
         }
@@ -442,9 +455,9 @@ impl LakeWriter {
         self.tables.iter().map(TableRows::len).sum::<usize>() + self.dead.len()
     }
 
-    /// Whether anything (rows or consumed offsets) waits for a commit.
+    /// Whether anything (rows or consumed offsets, or a flush in flight) waits for a commit.
     pub fn has_pending(&self) -> bool {
-        !self.ranges.is_empty()
+        !self.ranges.is_empty() || self.in_flight.is_some()
     }
 
     /// Whether the buffer is full or old enough to flush.
@@ -464,22 +477,19 @@ impl LakeWriter {
     /// Writes everything buffered as files and commits them with the consumed offsets. `None`
     /// when nothing was pending. On an error the buffer is discarded (its ids forgotten) and
     /// the caller continues from the lake's offsets.
+    ///
+    /// A background flush still in flight ([`LakeWriter::flush_in_background`]) lands first;
+    /// the result then covers both commits.
     pub fn flush(&mut self) -> Result<Option<Flushed>, WriterError> {
+        let landed = self.land()?;
         if self.ranges.is_empty() {
-            return Ok(None);
+            return Ok(landed);
         }
         let started = Instant::now();
         let result = self.write_and_commit();
         match &result {
             Ok(flushed) => {
-                self.metrics.commit();
-                self.metrics.flush_duration(started.elapsed());
-                for file in &flushed.files {
-                    if let Some(table) = Table::partitioned(&file.table) {
-                        self.metrics.files_written(table, 1, file.bytes);
-                        self.metrics.rows_committed(table, file.rows);
-                    }
-                }
+                self.record_commit(flushed, started);
                 self.pending_ids.clear();
             }
             Err(e) => {
@@ -493,11 +503,31 @@ impl LakeWriter {
         self.ranges.clear();
         self.buffered_since = None;
         self.report_buffered();
-        result.map(Some)
+        result.map(|flushed| {
+            Some(match landed {
+                Some(earlier) => earlier.then(flushed),
+                None => flushed,
+            })
+        })
     }
 
-    /// Drops everything buffered; its event ids count as unseen again.
+    fn record_commit(&self, flushed: &Flushed, started: Instant) {
+        self.metrics.commit();
+        self.metrics.flush_duration(started.elapsed());
+        for file in &flushed.files {
+            if let Some(table) = Table::partitioned(&file.table) {
+                self.metrics.files_written(table, 1, file.bytes);
+                self.metrics.rows_committed(table, file.rows);
+            }
+        }
+    }
+
+    /// Drops everything buffered; its event ids count as unseen again. A background flush in
+    /// flight lands first (what it commits stays committed).
     pub fn discard(&mut self) {
+        if let Err(e) = self.land() {
+            tracing::debug!(error = %e, "the background flush failed before a discard");
+        }
         for rows in &mut self.tables {
             let _ = rows.finish();
         }

@@ -11,6 +11,7 @@ use tokio::runtime::Runtime;
 
 use super::*;
 use crate::lake::encode::decode;
+use crate::lake::log::SourceRange;
 
 const SOURCE: &str = "kafka:room-telemetry";
 
@@ -319,4 +320,103 @@ fn flush_is_due_by_size_and_by_age() {
     }
     assert!(w.buffered_bytes() >= 2_000);
     assert!(w.flush_due(), "big enough");
+}
+
+#[test]
+fn a_background_flush_lands_while_the_next_batch_buffers() {
+    let f = fixture();
+    let mut w = f.writer("w1");
+    let a = heartbeat("a", "2026-11-26T10:00:00Z");
+    let b = heartbeat("b", "2026-11-26T10:01:00Z");
+    w.accept(&kafka(0, 0), a.as_bytes(), now());
+    assert!(
+        w.flush_in_background().unwrap().is_none(),
+        "nothing landed yet"
+    );
+    assert!(w.has_pending(), "the flush in flight is pending");
+    // Buffered while the first flush is in flight: the range continues the one in flight, and
+    // a resend of an id in flight still counts once.
+    assert_eq!(
+        w.accept(&kafka(0, 0), a.as_bytes(), now()),
+        Accepted::Replayed
+    );
+    assert_eq!(
+        w.accept(&kafka(0, 1), a.as_bytes(), now()),
+        Accepted::Duplicate(Table::Heartbeats)
+    );
+    assert_eq!(
+        w.accept(&kafka(0, 2), b.as_bytes(), now()),
+        Accepted::Row(Table::Heartbeats)
+    );
+    let first = w.flush_in_background().unwrap().unwrap();
+    assert_eq!((first.version, first.rows()), (1, 1));
+    assert_eq!((first.sources[0].from, first.sources[0].to), (0, 1));
+    let second = w.land().unwrap().unwrap();
+    assert_eq!((second.version, second.rows()), (2, 1));
+    assert_eq!((second.sources[0].from, second.sources[0].to), (1, 3));
+    assert!(!w.has_pending());
+    assert!(w.land().unwrap().is_none(), "nothing in flight any more");
+    assert_eq!(f.strings(Table::Heartbeats, "event_id"), ["a", "b"]);
+    let state = f.runtime.block_on(f.lake.state()).unwrap();
+    assert_eq!(state.source_offsets(SOURCE), BTreeMap::from([(0, 3)]));
+}
+
+#[test]
+fn a_fenced_background_flush_discards_what_was_buffered_after_it() {
+    let f = fixture();
+    let mut old = f.writer("old");
+    let mut new = f.writer("new");
+    let a = heartbeat("a", "2026-11-26T10:00:00Z");
+    let b = heartbeat("b", "2026-11-26T10:01:00Z");
+    old.accept(&kafka(0, 0), a.as_bytes(), now());
+    // The new owner read the same message from the lake's offset and committed first.
+    new.accept(&kafka(0, 0), a.as_bytes(), now());
+    new.flush().unwrap();
+
+    old.flush_in_background().unwrap();
+    assert_eq!(
+        old.accept(&kafka(0, 1), b.as_bytes(), now()),
+        Accepted::Row(Table::Heartbeats)
+    );
+    let err = old.flush().unwrap_err();
+    assert!(
+        matches!(err, WriterError::Fenced { partition: 0, .. }),
+        "{err}"
+    );
+    assert!(!old.has_pending(), "both batches were discarded");
+    assert_eq!(old.buffered_rows(), 0);
+    // It continues from the lake's offset; `b` was discarded, not landed, so it is no resend.
+    assert_eq!(
+        old.accept(&kafka(0, 0), a.as_bytes(), now()),
+        Accepted::Replayed
+    );
+    assert_eq!(
+        old.accept(&kafka(0, 1), b.as_bytes(), now()),
+        Accepted::Row(Table::Heartbeats)
+    );
+    old.flush().unwrap();
+    assert_eq!(f.strings(Table::Heartbeats, "event_id"), ["a", "b"]);
+}
+
+#[test]
+fn merged_flushes_span_both_ranges() {
+    let range = |from, to| SourceRange {
+        source: SOURCE.into(),
+        partition: 0,
+        from,
+        to,
+    };
+    let earlier = Flushed {
+        version: 4,
+        files: Vec::new(),
+        sources: vec![range(0, 10)],
+    };
+    let later = Flushed {
+        version: 5,
+        files: Vec::new(),
+        sources: vec![range(10, 25)],
+    };
+    let both = earlier.then(later);
+    assert_eq!(both.version, 5);
+    assert_eq!(both.sources, vec![range(0, 25)]);
 }
