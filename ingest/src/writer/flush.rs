@@ -133,8 +133,7 @@ impl FlushJob {
     /// Encodes the rows as one file per table and date, stages them, and commits them with the
     /// offsets on top of `state`; returns the commit and how many files it named.
     pub(super) fn run(self, state: &mut LakeState) -> Result<(Flushed, u64), WriterError> {
-        let encoded = encode_all(&self.batches, &self.encode)?;
-        drop(self.batches);
+        let encoded = encode_all(self.batches, &self.encode)?;
 
         let mut files_written = self.files_written;
         let mut add = Vec::with_capacity(encoded.len());
@@ -198,15 +197,16 @@ fn encode_error(table: Table) -> impl FnOnce(arrow_schema::ArrowError) -> Writer
 }
 
 /// Splits each table's rows by date and encodes every (table, date) as one file, one thread
-/// per table (the big tables dominate, so this uses both cores of a small machine).
+/// per table (the big tables dominate, so this uses both cores of a small machine). Each
+/// table's rows are dropped once sorted, so a flush holds about one copy of its rows.
 fn encode_all(
-    batches: &[(Table, RecordBatch)],
+    batches: Vec<(Table, RecordBatch)>,
     options: &EncodeOptions,
 ) -> Result<Vec<Encoded>, WriterError> {
     let results: Vec<Result<Vec<Encoded>, WriterError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = batches
-            .iter()
-            .map(|(table, batch)| scope.spawn(move || encode_table(*table, batch, options)))
+            .into_iter()
+            .map(|(table, batch)| scope.spawn(move || encode_table(table, batch, options)))
             .collect();
         handles
             .into_iter()
@@ -229,10 +229,11 @@ fn encode_all(
 
 fn encode_table(
     table: Table,
-    batch: &RecordBatch,
+    batch: RecordBatch,
     options: &EncodeOptions,
 ) -> Result<Vec<Encoded>, WriterError> {
-    let days = encode::split_by_date(table, batch).map_err(encode_error(table))?;
+    let days = encode::split_by_date(table, &batch).map_err(encode_error(table))?;
+    drop(batch);
     days.into_iter()
         .map(|(day, rows)| {
             let bytes =
