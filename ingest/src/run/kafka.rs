@@ -6,6 +6,10 @@
 //! revocation it commits what it buffered, so the next owner continues exactly there. After a
 //! refused commit (another member moved a partition on) the loop seeks every assigned partition
 //! back to the lake's offsets.
+//!
+//! A due flush lands on a background thread while the loop polls on
+//! ([`LakeWriter::flush_in_background`], at most one in flight); the group offsets follow
+//! each flush when it has landed. A revocation, `--once` catching up and the stop wait for it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -169,6 +173,7 @@ pub fn run(
         if w.flush_due() || (config.once && caught_up && w.has_pending()) {
             flush(
                 &mut w,
+                Flush::Background,
                 &consumer,
                 &source,
                 &assigned,
@@ -190,6 +195,7 @@ pub fn run(
     let mut w = lock(&writer);
     flush(
         &mut w,
+        Flush::Now,
         &consumer,
         &source,
         &assigned,
@@ -206,10 +212,20 @@ pub fn run(
     result.map(|()| summary)
 }
 
+/// How a flush lands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flush {
+    /// On a background thread while the loop reads on; what lands is the previous flush.
+    Background,
+    /// Now, after the one in flight.
+    Now,
+}
+
 /// Flushes; commits the group offsets after a lake commit, or seeks back to the lake's
 /// offsets after a refused one.
 fn flush(
     writer: &mut LakeWriter,
+    how: Flush,
     consumer: &TelemetryConsumer,
     source: &str,
     assigned: &BTreeSet<i32>,
@@ -217,7 +233,11 @@ fn flush(
     at_end: &mut BTreeSet<i32>,
 ) {
     let started = Instant::now();
-    match writer.flush() {
+    let landed = match how {
+        Flush::Background => writer.flush_in_background(),
+        Flush::Now => writer.flush(),
+    };
+    match landed {
         Ok(Some(flushed)) => {
             log_flush(&flushed, started);
             summary.add(&flushed);

@@ -2,8 +2,8 @@
 //! [`LakeWriter`](crate::writer::LakeWriter).
 //!
 //! Both loops are single-threaded over the writer; the writer encodes a flush's tables on
-//! parallel threads, and the file loop lets a flush land on a background thread while it reads
-//! the next batch (at most one in flight). Memory is bounded by configuration, not by the
+//! parallel threads, and both loops let a flush land on a background thread while they read the
+//! next batch (at most one in flight). Memory is bounded by configuration, not by the
 //! input rate: the writer holds at most its flush size (plus the flush being encoded), and librdkafka's fetch queue is
 //! bounded (`queued.max.messages.kbytes`); when the writer is busy, the loop stops polling and
 //! the broker keeps the rest — backpressure, not buffering. A [`Shutdown`] request (SIGTERM,
