@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""Runs roomsight's report SQL in DuckDB over a roomsight lake, and times `roomsight report`
+over the same lake, side by side.
+
+The report files of `queries/sql/reports/` run unchanged: DuckDB gets views named like the
+catalog's tables over the same Parquet files (Hive partitions, so `WHERE date ...` prunes), and
+macros named like roomsight's SQL functions (`local_ts`, `local_date`, `utc_from_local`,
+`version_key`) with the same results. Used by `benches/scripts/reports.sh`; also runnable alone:
+
+    reports_duckdb.py --lake L --bin target/release/roomsight --from 2026-11-02 --to 2026-12-01 \
+        --as-of 2026-12-01T12:00:00Z [--reports inventory,health_overview] [--rooms-csv rooms.csv]
+
+Each engine runs each report in a fresh process, `--repeat` times (the best run is kept), and
+its peak RSS is read from that process's rusage. roomsight's time is the whole command (start,
+catalog listing, query, CSV to a file); DuckDB's is view creation plus the query with its rows
+fetched into Arrow, so the ratio leans against roomsight by its start-up cost.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TELEMETRY = ["heartbeats", "peripheral_states", "meetings", "bookings", "updates", "enrollments", "logs"]
+
+# Range reports take --from/--to; the others --as-of. Business hours are the defaults.
+RANGE_REPORTS = {
+    "usage_daily", "utilization_daily", "call_quality_daily", "device_reliability_daily",
+    "peripheral_reliability", "incident_summary",
+}
+
+INCIDENT_EVENTS_COLUMNS = """
+    incident_id VARCHAR, seq BIGINT, event VARCHAR, kind VARCHAR, severity VARCHAR,
+    state VARCHAR, origin VARCHAR, room_id VARCHAR, device_id VARCHAR, peripheral_id VARCHAR,
+    opened_at TIMESTAMPTZ, event_at TIMESTAMPTZ, last_seen_at TIMESTAMPTZ,
+    resolved_at TIMESTAMPTZ, closed_at TIMESTAMPTZ, summary VARCHAR, details VARCHAR,
+    recorded_at TIMESTAMPTZ
+"""
+
+ROOMS_COLUMNS = """
+    room_id VARCHAR, name VARCHAR, site VARCHAR, building VARCHAR, floor VARCHAR,
+    capacity INTEGER, country VARCHAR, timezone VARCHAR, room_group VARCHAR, ring VARCHAR
+"""
+
+# roomsight's functions as DuckDB macros (queries/src/functions/). version_key encodes a numeric
+# part as chr(2) + its digit count (3 digits) + its digits without leading zeros, a text part as
+# chr(3) + the text, joins parts with chr(1) and drops trailing zero parts: the same order and
+# equality as roomsight's key (whose bytes are one lower).
+MACROS = [
+    "CREATE OR REPLACE MACRO local_ts(ts, tz) AS timezone(tz, ts)",
+    "CREATE OR REPLACE MACRO local_date(ts, tz) AS CAST(timezone(tz, ts) AS DATE)",
+    "CREATE OR REPLACE MACRO utc_from_local(l, tz) AS timezone(tz, CAST(l AS TIMESTAMP))",
+    """CREATE OR REPLACE MACRO version_key(v) AS regexp_replace(
+        array_to_string(
+            list_transform(string_split(v, '.'), lambda p: CASE
+                WHEN regexp_full_match(p, '[0-9]+')
+                    THEN chr(2) || lpad(CAST(length(ltrim(p, '0')) AS VARCHAR), 3, '0') || ltrim(p, '0')
+                ELSE chr(3) || p
+            END),
+            chr(1)),
+        '(' || chr(1) || '?' || chr(2) || '000)+$', '')""",
+]
+
+
+def connect(lake: Path, rooms_csv, threads):
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    for m in MACROS:
+        con.execute(m)
+    for t in TELEMETRY:
+        glob = lake / "telemetry" / t / "*" / "*.parquet"
+        con.execute(
+            f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{glob}', hive_partitioning = true, "
+            "hive_types = {'date': DATE})"
+        )
+    rooms_file = lake / "rooms" / "rooms.parquet"
+    if rooms_file.exists():
+        con.execute(f"CREATE VIEW rooms AS SELECT * FROM read_parquet('{rooms_file}')")
+    elif rooms_csv:
+        con.execute(f"CREATE TABLE rooms ({ROOMS_COLUMNS})")
+        con.execute(f"INSERT INTO rooms SELECT * FROM read_csv('{rooms_csv}', header = true, all_varchar = true)")
+    else:
+        con.execute(f"CREATE TABLE rooms ({ROOMS_COLUMNS})")
+    events = lake / "incidents" / "events"
+    if any(events.glob("*.parquet")):
+        con.execute(f"CREATE VIEW incident_events AS SELECT * FROM read_parquet('{events}/*.parquet')")
+    else:
+        con.execute(f"CREATE TABLE incident_events ({INCIDENT_EVENTS_COLUMNS})")
+    con.execute(
+        "CREATE VIEW incidents AS SELECT * EXCLUDE (rn) FROM (SELECT *, row_number() OVER "
+        "(PARTITION BY incident_id ORDER BY seq DESC) AS rn FROM incident_events) WHERE rn = 1"
+    )
+    return con
+
+
+def params_for(name, args):
+    if name in RANGE_REPORTS:
+        p = {"from_date": dt.date.fromisoformat(args.from_date), "to_date": dt.date.fromisoformat(args.to_date)}
+        if name == "utilization_daily":
+            p.update({"business_start_minute": 480, "business_end_minute": 1080})
+        return p
+    as_of = dt.datetime.fromisoformat(args.as_of.replace("Z", "+00:00"))
+    return {"as_of": as_of}
+
+
+def used_params(sql, params):
+    """Only the parameters the SQL text names (DuckDB refuses extra ones)."""
+    body = "\n".join(l for l in sql.splitlines() if not l.lstrip().startswith("--"))
+    return {k: v for k, v in params.items() if f"${k}" in body}
+
+
+def run_one_duckdb(args):
+    """Child mode: one report in DuckDB; prints a JSON line with rows and seconds."""
+    sql = (Path(args.sql_dir) / f"{args.one}.sql").read_text()
+    start = time.perf_counter()
+    con = connect(Path(args.lake), args.rooms_csv, args.threads)
+    table = con.execute(sql, used_params(sql, params_for(args.one, args))).fetch_arrow_table()
+    seconds = time.perf_counter() - start
+    print(json.dumps({"rows": table.num_rows, "seconds": seconds}))
+
+
+def run_measured(cmd):
+    """Runs cmd with its rusage: (wall seconds, peak RSS MiB, stdout text)."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        text, error = out.read().decode(), err.read().decode()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}): {error.strip()}")
+    return wall, usage.ru_maxrss / 1024, text
+
+
+def count_csv_rows(path):
+    with open(path, "rb") as f:
+        return max(sum(1 for _ in f) - 1, 0)
+
+
+def compare(args):
+    names = args.reports.split(",")
+    print(f"{'report':<26} {'rows':>8} {'roomsight s':>12} {'MiB':>6} {'duckdb s':>9} {'MiB':>6} {'ratio':>6}")
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in names:
+            window = (["--from", args.from_date, "--to", args.to_date] if name in RANGE_REPORTS
+                      else ["--as-of", args.as_of])
+            out_csv = Path(tmp) / f"{name}.csv"
+            ours = [args.bin, "report", name, "--lake", args.lake, *window, "--no-write",
+                    "--format", "csv", "--out", str(out_csv)]
+            theirs = [sys.executable, __file__, "--one", name, "--lake", args.lake,
+                      "--sql-dir", args.sql_dir, "--from", args.from_date, "--to", args.to_date,
+                      "--as-of", args.as_of]
+            if args.rooms_csv:
+                theirs += ["--rooms-csv", args.rooms_csv]
+            if args.threads:
+                theirs += ["--threads", str(args.threads)]
+            best_ours, best_theirs = None, None
+            for _ in range(args.repeat):
+                wall, rss, _ = run_measured(ours)
+                rows = count_csv_rows(out_csv)
+                if best_ours is None or wall < best_ours[0]:
+                    best_ours = (wall, rss, rows)
+                _, dd_rss, text = run_measured(theirs)
+                line = json.loads(text.strip().splitlines()[-1])
+                if best_theirs is None or line["seconds"] < best_theirs[0]:
+                    best_theirs = (line["seconds"], dd_rss, line["rows"])
+            ratio = best_ours[0] / best_theirs[0]
+            note = "" if best_ours[2] == best_theirs[2] else f"  (rows differ: duckdb {best_theirs[2]})"
+            print(f"{name:<26} {best_ours[2]:>8} {best_ours[0]:>12.2f} {best_ours[1]:>6.0f} "
+                  f"{best_theirs[0]:>9.2f} {best_theirs[1]:>6.0f} {ratio:>6.2f}{note}", flush=True)
+            results.append({"report": name, "rows": best_ours[2], "roomsight_s": best_ours[0],
+                            "roomsight_rss_mib": best_ours[1], "duckdb_s": best_theirs[0],
+                            "duckdb_rss_mib": best_theirs[1], "duckdb_rows": best_theirs[2],
+                            "ratio": ratio})
+    total_ours = sum(r["roomsight_s"] for r in results)
+    total_theirs = sum(r["duckdb_s"] for r in results)
+    print(f"{'all reports':<26} {'':>8} {total_ours:>12.2f} {max(r['roomsight_rss_mib'] for r in results):>6.0f} "
+          f"{total_theirs:>9.2f} {max(r['duckdb_rss_mib'] for r in results):>6.0f} {total_ours / total_theirs:>6.2f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--lake", required=True)
+    p.add_argument("--bin", help="the roomsight binary")
+    p.add_argument("--sql-dir", default=str(Path(__file__).resolve().parents[2] / "queries" / "sql" / "reports"))
+    p.add_argument("--reports", default="")
+    p.add_argument("--from", dest="from_date", required=True)
+    p.add_argument("--to", dest="to_date", required=True)
+    p.add_argument("--as-of", required=True)
+    p.add_argument("--rooms-csv", help="room directory for DuckDB when the lake has none")
+    p.add_argument("--threads", type=int, help="DuckDB threads (default: all cores, like DataFusion)")
+    p.add_argument("--repeat", type=int, default=1)
+    p.add_argument("--json", help="also write the results here")
+    p.add_argument("--one", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.one:
+        run_one_duckdb(args)
+    else:
+        if not args.bin or not args.reports:
+            p.error("--bin and --reports are needed to compare")
+        compare(args)
+
+
+if __name__ == "__main__":
+    main()
