@@ -420,3 +420,38 @@ fn merged_flushes_span_both_ranges() {
     assert_eq!(both.version, 5);
     assert_eq!(both.sources, vec![range(0, 25)]);
 }
+
+#[test]
+fn a_backfill_flushing_in_the_background_lands_every_line_once() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("backfill.ndjson");
+    let lines: Vec<String> = (0..40)
+        .map(|i| heartbeat(&format!("e{i:02}"), "2026-11-26T10:00:00Z"))
+        .collect();
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let config = WriterConfig {
+        // Due after every line: each flush lands while the next line is read.
+        flush_bytes: 1,
+        writer_id: "w1".into(),
+        ..WriterConfig::default()
+    };
+    let mut w = LakeWriter::open(
+        f.lake.clone(),
+        f.runtime.handle().clone(),
+        config,
+        Arc::new(Metrics::new()),
+    )
+    .unwrap();
+    let summary =
+        crate::run::files::run(&[&path], &mut w, &crate::run::Shutdown::new(), &mut |_| {})
+            .unwrap();
+    assert_eq!((summary.commits, summary.rows), (40, 40));
+    assert!(!w.has_pending());
+    let ids: Vec<String> = (0..40).map(|i| format!("e{i:02}")).collect();
+    assert_eq!(f.strings(Table::Heartbeats, "event_id"), ids);
+    let state = f.runtime.block_on(f.lake.state()).unwrap();
+    let source = format!("file:{}", std::fs::canonicalize(&path).unwrap().display());
+    assert_eq!(state.source_offsets(&source), BTreeMap::from([(0, 40)]));
+    assert_eq!(state.version, 40);
+}
