@@ -5,8 +5,9 @@
 -- device ([enrolled, unenrolled), open-ended when none follows); a device with no enrollment
 -- event gets no rows. Local dates are in the time zone (rooms.csv) of the room named by the
 -- `enrolled` event that opened the period; UTC for a room missing from the directory.
---   expected_minutes        length of the part of that local date inside the enrolled periods,
---                           rounded down to whole minutes (1380 or 1500 on a DST change day)
+--   expected_minutes        the clock minutes of that local date that overlap its enrolled
+--                           periods (1380 or 1500 on a DST change day; with whole-minute
+--                           enrollment times, the exact length of the enrolled part)
 --   online_minutes          distinct minutes (heartbeat ts truncated to the minute) with a
 --                           heartbeat whose exact ts lies inside an enrolled period
 --   availability_pct        100 * online_minutes / expected_minutes
@@ -30,9 +31,10 @@
 --   period (the row describes the device while under management); "previous" looks at every
 --   event of the device (or peripheral) whatever its enrollment, from 7 days before the range
 --   on: a reboot after an outage longer than that is missed.
--- * Minutes are whole: the exact length is rounded down once per row, so a period starting at
---   09:15:30 adds 884 (not 884.5) minutes that day; online minutes count the minute 09:15 if a
---   heartbeat came at 09:15:45, so availability_pct can exceed 100 by that sub-minute edge.
+-- * Minutes are whole clock minutes, like online_minutes: a period from 09:15:30 to 10:00:00
+--   expects the 45 minutes 09:15 .. 09:59 (not 44.5), because a heartbeat at 09:15:45 is inside
+--   it and puts 09:15 online; so availability_pct never exceeds 100. (An unenrollment and a
+--   re-enrollment within the same clock minute count that minute twice.)
 -- * incidents_opened counts by the incident's opened_at date alone, inside or outside the
 --   enrolled part of the date, for every origin (system or customer).
 -- * Duplicate event_ids are removed at ingest and by compaction (the lake's guarantee); a
@@ -112,7 +114,7 @@ device_days AS (
         room_id,
         tz,
         local_day,
-        CAST(FLOOR(ROUND(SUM(date_part('epoch', piece_end) - date_part('epoch', piece_start)) * 1000000) / 60000000) AS BIGINT)
+        CAST(SUM(CEIL(date_part('epoch', piece_end) / 60) - FLOOR(date_part('epoch', piece_start) / 60)) AS BIGINT)
             AS expected_minutes
     FROM pieces
     WHERE piece_start < piece_end
