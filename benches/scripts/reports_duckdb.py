@@ -42,6 +42,26 @@ INCIDENT_EVENTS_COLUMNS = """
     recorded_at TIMESTAMPTZ
 """
 
+# The telemetry tables' columns (roomsight_ingest::schema), for tables the lake has no files of.
+ENVELOPE = "event_id VARCHAR, ts TIMESTAMPTZ, device_id VARCHAR, room_id VARCHAR"
+LINEAGE = "kafka_topic VARCHAR, kafka_partition INT, kafka_offset BIGINT, ingest_ts TIMESTAMPTZ, date DATE"
+TELEMETRY_COLUMNS = {
+    "heartbeats": "platform VARCHAR, app_version VARCHAR, os_version VARCHAR, teams_signed_in BOOLEAN, "
+    "exchange_signed_in BOOLEAN, cpu_pct DOUBLE, mem_pct DOUBLE, temp_c DOUBLE, uptime_s BIGINT",
+    "peripheral_states": "peripheral_id VARCHAR, kind VARCHAR, make VARCHAR, model VARCHAR, firmware VARCHAR, "
+    "serial VARCHAR, connection VARCHAR, optional BOOLEAN, error_count BIGINT, fps DOUBLE, "
+    "dropped_frames_pct DOUBLE, snr_db DOUBLE, noise_floor_db DOUBLE, volume_pct DOUBLE, distortion_pct DOUBLE, "
+    "signal_errors DOUBLE, touch_latency_ms DOUBLE, disk_free_pct DOUBLE, other_metrics MAP(VARCHAR, DOUBLE)",
+    "meetings": 'meeting_id VARCHAR, start TIMESTAMPTZ, "end" TIMESTAMPTZ, scheduled BOOLEAN, booking_id VARCHAR, '
+    "participants BIGINT, people_count BIGINT, platform VARCHAR, packet_loss_pct DOUBLE, jitter_ms DOUBLE, "
+    "rtt_ms DOUBLE, video_fps DOUBLE",
+    "bookings": 'booking_id VARCHAR, start TIMESTAMPTZ, "end" TIMESTAMPTZ, status VARCHAR, attendees BIGINT',
+    "updates": "update_id VARCHAR, component VARCHAR, target_id VARCHAR, from_version VARCHAR, to_version VARCHAR, "
+    "ring VARCHAR, status VARCHAR, error VARCHAR",
+    "enrollments": "action VARCHAR, platform VARCHAR, make VARCHAR, model VARCHAR, serial VARCHAR",
+    "logs": "level VARCHAR, source VARCHAR, message VARCHAR, redactions INT",
+}
+
 ROOMS_COLUMNS = """
     room_id VARCHAR, name VARCHAR, site VARCHAR, building VARCHAR, floor VARCHAR,
     capacity INTEGER, country VARCHAR, timezone VARCHAR, room_group VARCHAR, ring VARCHAR
@@ -78,6 +98,9 @@ def connect(lake: Path, rooms_csv, threads):
         con.execute(m)
     for t in TELEMETRY:
         glob = lake / "telemetry" / t / "*" / "*.parquet"
+        if not any((lake / "telemetry" / t).glob("*/*.parquet")):
+            con.execute(f"CREATE TABLE {t} ({ENVELOPE}, {TELEMETRY_COLUMNS[t]}, {LINEAGE})")
+            continue
         con.execute(
             f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{glob}', hive_partitioning = true, "
             "hive_types = {'date': DATE})"
