@@ -13,7 +13,7 @@ macros named like roomsight's SQL functions (`local_ts`, `local_date`, `utc_from
 Each engine runs each report in a fresh process, `--repeat` times (the best run is kept), and
 its peak RSS is read from that process's rusage. roomsight's time is the whole command (start,
 catalog listing, query, CSV to a file); DuckDB's is view creation plus the query with its rows
-fetched into Arrow, so the ratio leans against roomsight by its start-up cost.
+fetched into Arrow (`to_arrow_table`), so the ratio leans against roomsight by its start-up cost.
 """
 
 import argparse
@@ -146,7 +146,7 @@ def run_one_duckdb(args):
     sql = (Path(args.sql_dir) / f"{args.one}.sql").read_text()
     start = time.perf_counter()
     con = connect(Path(args.lake), args.rooms_csv, args.threads)
-    table = con.execute(sql, used_params(sql, params_for(args.one, args))).fetch_arrow_table()
+    table = con.execute(sql, used_params(sql, params_for(args.one, args))).to_arrow_table()
     seconds = time.perf_counter() - start
     print(json.dumps({"rows": table.num_rows, "seconds": seconds}))
 
@@ -170,6 +170,21 @@ def run_measured(cmd):
 def count_csv_rows(path):
     with open(path, "rb") as f:
         return max(sum(1 for _ in f) - 1, 0)
+
+
+def duckdb_only(args):
+    """Only the DuckDB side (no roomsight binary with `report` at hand)."""
+    print(f"{'report':<26} {'rows':>8} {'duckdb s':>9} {'MiB':>6}")
+    for name in args.reports.split(","):
+        cmd = [sys.executable, __file__, "--one", name, "--lake", args.lake, "--sql-dir", args.sql_dir,
+               "--from", args.from_date, "--to", args.to_date, "--as-of", args.as_of]
+        if args.rooms_csv:
+            cmd += ["--rooms-csv", args.rooms_csv]
+        if args.threads:
+            cmd += ["--threads", str(args.threads)]
+        _, rss, text = run_measured(cmd)
+        line = json.loads(text.strip().splitlines()[-1])
+        print(f"{name:<26} {line['rows']:>8} {line['seconds']:>9.2f} {rss:>6.0f}", flush=True)
 
 
 def compare(args):
@@ -233,6 +248,8 @@ def main():
     args = p.parse_args()
     if args.one:
         run_one_duckdb(args)
+    elif args.bin is None and args.reports:
+        duckdb_only(args)
     else:
         if not args.bin or not args.reports:
             p.error("--bin and --reports are needed to compare")
