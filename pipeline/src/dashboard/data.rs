@@ -1,0 +1,523 @@
+//! Filling the dashboard from the catalog.
+//!
+//! The period is the lake's heartbeats, oldest to newest; snapshots are taken as of the newest
+//! heartbeat (so a lake of last month's telemetry shows last month's health, not "all
+//! offline"). Each chart runs the report of reports.md that defines its numbers, through the
+//! report registry, and falls back to a small query of its own (`sql/*.sql`, each stating what
+//! it computes) when that report is not registered. A chart whose query fails is drawn empty and
+//! the failure is logged and named in the page's footer: one broken report does not hide the
+//! other five charts.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, Timelike, Utc};
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{
+    DataType, Date32Type, Float64Type, TimeUnit, TimestampMicrosecondType,
+};
+use datafusion::common::ScalarValue;
+use roomsight_queries::Catalog;
+use roomsight_queries::reports::{self, ReportParams, Window};
+use tracing::warn;
+
+use super::error::{DashboardError, Result};
+use super::model::{
+    Dashboard, Headline, IncidentDay, ModelReliability, RingCompliance, SiteHealth,
+};
+
+const OVERVIEW: &str = include_str!("sql/overview.sql");
+const MEETINGS_LOCAL: &str = include_str!("sql/meetings_local.sql");
+const INCIDENTS_DAILY: &str = include_str!("sql/incidents_daily.sql");
+const PERIPHERAL_MODELS: &str = include_str!("sql/peripheral_models.sql");
+const UPDATE_RINGS: &str = include_str!("sql/update_rings.sql");
+const HEALTH_FALLBACK: &str = include_str!("sql/health_fallback.sql");
+
+/// Models with fewer peripheral-days than this are left off the reliability chart (noise).
+const MIN_PERIPHERAL_DAYS: f64 = 3.0;
+/// Bars on the reliability chart.
+const TOP_MODELS: usize = 10;
+
+/// Rows of one query, read by column name.
+struct Rows(Vec<RecordBatch>);
+
+impl Rows {
+    fn column(&self, name: &str, to: &DataType) -> Result<Vec<std::sync::Arc<dyn Array>>> {
+        self.0
+            .iter()
+            .map(|batch| {
+                let column = batch
+                    .column_by_name(name)
+                    .ok_or_else(|| DashboardError::Column {
+                        column: name.to_owned(),
+                    })?;
+                cast(column, to).map_err(|source| DashboardError::Cast {
+                    column: name.to_owned(),
+                    source,
+                })
+            })
+            .collect()
+    }
+
+    fn strings(&self, name: &str) -> Result<Vec<Option<String>>> {
+        Ok(self
+            .column(name, &DataType::Utf8)?
+            .iter()
+            .flat_map(|a| {
+                let a = a.as_string::<i32>();
+                (0..a.len())
+                    .map(|i| a.is_valid(i).then(|| a.value(i).to_owned()))
+                    .collect::<Vec<_>>()
+            })
+            .collect())
+    }
+
+    fn floats(&self, name: &str) -> Result<Vec<Option<f64>>> {
+        Ok(self
+            .column(name, &DataType::Float64)?
+            .iter()
+            .flat_map(|a| {
+                let a = a.as_primitive::<Float64Type>();
+                (0..a.len())
+                    .map(|i| a.is_valid(i).then(|| a.value(i)))
+                    .collect::<Vec<_>>()
+            })
+            .collect())
+    }
+
+    fn dates(&self, name: &str) -> Result<Vec<Option<NaiveDate>>> {
+        Ok(self
+            .column(name, &DataType::Date32)?
+            .iter()
+            .flat_map(|a| {
+                let a = a.as_primitive::<Date32Type>();
+                (0..a.len())
+                    .map(|i| a.is_valid(i).then(|| a.value_as_date(i)).flatten())
+                    .collect::<Vec<_>>()
+            })
+            .collect())
+    }
+
+    fn timestamps(&self, name: &str) -> Result<Vec<Option<NaiveDateTime>>> {
+        let to = DataType::Timestamp(TimeUnit::Microsecond, None);
+        Ok(self
+            .column(name, &to)?
+            .iter()
+            .flat_map(|a| {
+                let a = a.as_primitive::<TimestampMicrosecondType>();
+                (0..a.len())
+                    .map(|i| a.is_valid(i).then(|| a.value_as_datetime(i)).flatten())
+                    .collect::<Vec<_>>()
+            })
+            .collect())
+    }
+}
+
+async fn run(
+    catalog: &Catalog,
+    what: &str,
+    sql: &str,
+    params: &[(&str, ScalarValue)],
+) -> Result<Rows> {
+    let df = catalog
+        .query(sql, params)
+        .await
+        .map_err(|source| DashboardError::Query {
+            what: what.to_owned(),
+            source,
+        })?;
+    df.collect()
+        .await
+        .map(Rows)
+        .map_err(|source| DashboardError::Collect {
+            what: what.to_owned(),
+            source,
+        })
+}
+
+/// Runs report `name` over `window` if the registry has it.
+async fn report(catalog: &Catalog, name: &str, window: Window) -> Result<Option<Rows>> {
+    let Some(report) = reports::find(name) else {
+        return Ok(None);
+    };
+    let params = report
+        .bind(&ReportParams::new(window))
+        .map_err(|e| DashboardError::Internal {
+            what: format!("binding the report {name}: {e}"),
+        })?;
+    run(catalog, name, report.sql, &params).await.map(Some)
+}
+
+fn as_of_param(at: DateTime<Utc>) -> ScalarValue {
+    ScalarValue::TimestampMicrosecond(Some(at.timestamp_micros()), Some("UTC".into()))
+}
+
+/// The period and moment the charts are drawn for.
+#[derive(Clone, Copy, Debug)]
+struct Period {
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+}
+
+impl Period {
+    fn range(self) -> Window {
+        Window::Range {
+            from: self.first.date_naive(),
+            to: self.last.date_naive(),
+        }
+    }
+
+    fn dates(self) -> Vec<NaiveDate> {
+        let to = self.last.date_naive();
+        self.first
+            .date_naive()
+            .iter_days()
+            .take_while(|d| *d <= to)
+            .collect()
+    }
+}
+
+/// Takes a chart's data, noting its source; a chart that failed is logged, named in the
+/// sources and drawn empty.
+fn settle<T: Default>(sources: &mut Vec<String>, chart: &str, result: Result<(T, String)>) -> T {
+    match result {
+        Ok((value, source)) => {
+            sources.push(format!("{chart}: {source}"));
+            value
+        }
+        Err(e) => {
+            warn!(chart, error = %e, "a dashboard chart could not be computed");
+            sources.push(format!("{chart}: failed ({e})"));
+            T::default()
+        }
+    }
+}
+
+/// Reads everything the page shows.
+pub async fn load(catalog: &Catalog) -> Result<Dashboard> {
+    let overview = run(catalog, "overview", OVERVIEW, &[]).await?;
+    let first = overview.timestamps("first_ts")?.first().copied().flatten();
+    let last = overview.timestamps("last_ts")?.first().copied().flatten();
+    let count = |v: Vec<Option<f64>>| v.first().copied().flatten().unwrap_or(0.0) as u64;
+    let mut d = Dashboard {
+        lake: catalog.lake().url().to_owned(),
+        generated_at: Utc::now(),
+        headline: Headline {
+            rooms: count(overview.floats("rooms")?),
+            sites: count(overview.floats("sites")?),
+            ..Headline::default()
+        },
+        ..Dashboard::default()
+    };
+    let period = match (first, last) {
+        (Some(first), Some(last)) => Period {
+            first: first.and_utc(),
+            last: last.and_utc(),
+        },
+        _ => {
+            d.sources.push("the lake holds no heartbeats yet".into());
+            return Ok(d);
+        }
+    };
+    d.headline.period = Some((period.first.date_naive(), period.last.date_naive()));
+    d.health_as_of = Some(period.last);
+
+    let sources = &mut d.sources;
+    d.health = settle(sources, "health", health_by_site(catalog, period).await);
+    d.utilization = settle(
+        sources,
+        "utilization",
+        utilization_heatmap(catalog, period, d.headline.rooms).await,
+    );
+    let (minutes, meetings) = settle(
+        sources,
+        "meeting minutes",
+        meeting_minutes(catalog, period).await,
+    );
+    d.meeting_minutes = minutes;
+    d.headline.meetings = meetings;
+    d.peripheral_models = settle(
+        sources,
+        "peripheral models",
+        peripheral_models(catalog, period).await,
+    );
+    let (incidents, open) = settle(sources, "incidents", incidents_trend(catalog, period).await);
+    d.incidents = incidents;
+    d.headline.open_incidents = open;
+    d.compliance = settle(
+        sources,
+        "update compliance",
+        update_compliance(catalog, period).await,
+    );
+    Ok(d)
+}
+
+async fn health_by_site(catalog: &Catalog, period: Period) -> Result<(Vec<SiteHealth>, String)> {
+    let (rows, source) = match report(
+        catalog,
+        "health_overview_summary",
+        Window::AsOf(period.last),
+    )
+    .await?
+    {
+        Some(rows) => (rows, "report health_overview_summary"),
+        None => (
+            run(
+                catalog,
+                "health",
+                HEALTH_FALLBACK,
+                &[("as_of", as_of_param(period.last))],
+            )
+            .await?,
+            "telemetry rules of health_overview (health_overview_summary not available)",
+        ),
+    };
+    let sites = rows.strings("site")?;
+    let statuses = rows.strings("status")?;
+    let counts = rows.floats("rooms")?;
+    let mut by_site: BTreeMap<String, SiteHealth> = BTreeMap::new();
+    for ((site, status), n) in sites.into_iter().zip(statuses).zip(counts) {
+        let site = site.unwrap_or_else(|| "(unknown site)".to_owned());
+        let entry = by_site.entry(site.clone()).or_insert_with(|| SiteHealth {
+            site,
+            ..SiteHealth::default()
+        });
+        let n = n.unwrap_or(0.0) as u64;
+        match status.as_deref() {
+            Some("healthy") => entry.healthy += n,
+            Some("warning") => entry.warning += n,
+            Some("critical") => entry.critical += n,
+            _ => entry.offline += n,
+        }
+    }
+    Ok((by_site.into_values().collect(), source.to_owned()))
+}
+
+/// Minutes of each (weekday, hour) covered by a room's meetings, overlaps counted once.
+pub fn occupied_minutes(meetings: &mut [(NaiveDateTime, NaiveDateTime)]) -> [[f64; 24]; 7] {
+    let mut minutes = [[0.0; 24]; 7];
+    meetings.sort();
+    let mut merged: Vec<(NaiveDateTime, NaiveDateTime)> = Vec::new();
+    for &(start, end) in meetings.iter() {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    for (start, end) in merged {
+        let mut cursor = start;
+        while cursor < end {
+            let hour_start = cursor
+                .with_minute(0)
+                .and_then(|t| t.with_second(0))
+                .and_then(|t| t.with_nanosecond(0))
+                .unwrap_or(cursor);
+            let next_hour = hour_start + chrono::Duration::hours(1);
+            let upto = end.min(next_hour);
+            let weekday = cursor.weekday().num_days_from_monday() as usize;
+            minutes[weekday][cursor.hour() as usize] +=
+                (upto - cursor).num_milliseconds() as f64 / 60_000.0;
+            cursor = upto;
+        }
+    }
+    minutes
+}
+
+async fn utilization_heatmap(
+    catalog: &Catalog,
+    period: Period,
+    rooms: u64,
+) -> Result<(Vec<Vec<Option<f64>>>, String)> {
+    let rows = run(catalog, "utilization", MEETINGS_LOCAL, &[]).await?;
+    let ids = rows.strings("room_id")?;
+    let starts = rows.timestamps("local_start")?;
+    let ends = rows.timestamps("local_end")?;
+    let dates = period.dates();
+    let (Some(&first), Some(&last)) = (dates.first(), dates.last()) else {
+        return Ok((Vec::new(), "no dates".into()));
+    };
+    let lo = first.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let hi = last
+        .checked_add_days(Days::new(1))
+        .unwrap_or(last)
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default();
+    let mut per_room: HashMap<String, Vec<(NaiveDateTime, NaiveDateTime)>> = HashMap::new();
+    for ((id, start), end) in ids.into_iter().zip(starts).zip(ends) {
+        if let (Some(id), Some(start), Some(end)) = (id, start, end) {
+            let (start, end) = (start.max(lo), end.min(hi));
+            if start < end {
+                per_room.entry(id).or_default().push((start, end));
+            }
+        }
+    }
+    let mut total = [[0.0; 24]; 7];
+    for meetings in per_room.values_mut() {
+        let room = occupied_minutes(meetings);
+        for (t, r) in total.iter_mut().zip(room) {
+            for (a, b) in t.iter_mut().zip(r) {
+                *a += b;
+            }
+        }
+    }
+    let mut days_per_weekday = [0u32; 7];
+    for date in &dates {
+        days_per_weekday[date.weekday().num_days_from_monday() as usize] += 1;
+    }
+    let rooms = rooms.max(per_room.len() as u64).max(1) as f64;
+    let heat = total
+        .iter()
+        .zip(days_per_weekday)
+        .map(|(hours, days)| {
+            hours
+                .iter()
+                .map(|m| (days > 0).then(|| 100.0 * m / (rooms * f64::from(days) * 60.0)))
+                .collect()
+        })
+        .collect();
+    Ok((heat, "meetings, room-local time".into()))
+}
+
+async fn meeting_minutes(
+    catalog: &Catalog,
+    period: Period,
+) -> Result<((Vec<(NaiveDate, f64)>, u64), String)> {
+    let mut meetings = 0;
+    let Some(rows) = report(catalog, "usage_daily", period.range()).await? else {
+        return Err(DashboardError::Internal {
+            what: "the report registry has no usage_daily".into(),
+        });
+    };
+    let mut by_date: BTreeMap<NaiveDate, f64> =
+        period.dates().into_iter().map(|d| (d, 0.0)).collect();
+    let dates = rows.dates("date")?;
+    let minutes = rows.floats("meeting_minutes")?;
+    let counts = rows.floats("meetings")?;
+    for ((date, m), n) in dates.into_iter().zip(minutes).zip(counts) {
+        if let Some(date) = date {
+            *by_date.entry(date).or_default() += m.unwrap_or(0.0);
+        }
+        meetings += n.unwrap_or(0.0) as u64;
+    }
+    Ok((
+        (by_date.into_iter().collect(), meetings),
+        "report usage_daily".into(),
+    ))
+}
+
+async fn peripheral_models(
+    catalog: &Catalog,
+    period: Period,
+) -> Result<(Vec<ModelReliability>, String)> {
+    let (rows, source) = match report(catalog, "peripheral_reliability", period.range()).await? {
+        Some(rows) => (rows, "report peripheral_reliability"),
+        None => (
+            run(catalog, "peripheral models", PERIPHERAL_MODELS, &[]).await?,
+            "disconnects per UTC peripheral-day (peripheral_reliability not available)",
+        ),
+    };
+    let kinds = rows.strings("kind")?;
+    let makes = rows.strings("make")?;
+    let models = rows.strings("model")?;
+    let days = rows.floats("peripheral_days")?;
+    let disconnects = rows.floats("disconnects")?;
+    let mut by_model: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    for (i, kind) in kinds.into_iter().enumerate() {
+        let text = |v: &[Option<String>]| v.get(i).cloned().flatten().unwrap_or_default();
+        let label = format!(
+            "{} · {} {}",
+            kind.unwrap_or_default(),
+            text(&makes),
+            text(&models)
+        );
+        let entry = by_model.entry(label).or_default();
+        entry.0 += days.get(i).copied().flatten().unwrap_or(0.0);
+        entry.1 += disconnects.get(i).copied().flatten().unwrap_or(0.0);
+    }
+    let mut ranked: Vec<ModelReliability> = by_model
+        .into_iter()
+        .filter(|(_, (days, _))| *days >= MIN_PERIPHERAL_DAYS)
+        .map(|(label, (days, disconnects))| ModelReliability {
+            label,
+            disconnects_per_100_days: 100.0 * disconnects / days,
+            peripheral_days: days as u64,
+        })
+        .collect();
+    ranked.sort_by(|a, b| {
+        b.disconnects_per_100_days
+            .total_cmp(&a.disconnects_per_100_days)
+            .then_with(|| a.label.cmp(&b.label))
+    });
+    ranked.truncate(TOP_MODELS);
+    Ok((ranked, source.into()))
+}
+
+async fn incidents_trend(
+    catalog: &Catalog,
+    period: Period,
+) -> Result<((Vec<IncidentDay>, u64), String)> {
+    let mut open = 0;
+    let rows = run(catalog, "incidents", INCIDENTS_DAILY, &[]).await?;
+    let mut by_date: BTreeMap<NaiveDate, IncidentDay> = period
+        .dates()
+        .into_iter()
+        .map(|date| {
+            (
+                date,
+                IncidentDay {
+                    date,
+                    ..IncidentDay::default()
+                },
+            )
+        })
+        .collect();
+    let dates = rows.dates("opened_date")?;
+    let severities = rows.strings("severity")?;
+    let opened = rows.floats("opened")?;
+    let still_open = rows.floats("still_open")?;
+    for (i, date) in dates.into_iter().enumerate() {
+        let n = opened.get(i).copied().flatten().unwrap_or(0.0) as u64;
+        open += still_open.get(i).copied().flatten().unwrap_or(0.0) as u64;
+        let Some(date) = date else { continue };
+        let day = by_date.entry(date).or_insert_with(|| IncidentDay {
+            date,
+            ..IncidentDay::default()
+        });
+        match severities.get(i).cloned().flatten().as_deref() {
+            Some("critical") => day.critical += n,
+            _ => day.warning += n,
+        }
+    }
+    let days = by_date.into_values().collect();
+    Ok(((days, open), "incidents (current state of each)".into()))
+}
+
+async fn update_compliance(
+    catalog: &Catalog,
+    period: Period,
+) -> Result<(Vec<RingCompliance>, String)> {
+    let (rows, source) =
+        match report(catalog, "update_compliance", Window::AsOf(period.last)).await? {
+            Some(rows) => (rows, "report update_compliance"),
+            None => (
+                run(catalog, "update compliance", UPDATE_RINGS, &[]).await?,
+                "latest update per target succeeded (update_compliance not available)",
+            ),
+        };
+    let rings = rows.strings("ring")?;
+    let targets = rows.floats("targets")?;
+    let on_target = rows.floats("on_target")?;
+    let mut by_ring: BTreeMap<String, RingCompliance> = BTreeMap::new();
+    for (i, ring) in rings.into_iter().enumerate() {
+        let ring = ring.unwrap_or_else(|| "(no ring)".to_owned());
+        let entry = by_ring
+            .entry(ring.clone())
+            .or_insert_with(|| RingCompliance {
+                ring,
+                ..RingCompliance::default()
+            });
+        entry.targets += targets.get(i).copied().flatten().unwrap_or(0.0) as u64;
+        entry.on_target += on_target.get(i).copied().flatten().unwrap_or(0.0) as u64;
+    }
+    Ok((by_ring.into_values().collect(), source.into()))
+}

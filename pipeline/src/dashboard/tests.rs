@@ -1,0 +1,144 @@
+//! The page's structure: every chart present, nothing fetched from the network, text escaped.
+#![expect(clippy::unwrap_used, reason = "test fixtures")]
+
+use chrono::{NaiveDate, NaiveDateTime};
+use roomsight_queries::{Catalog, CatalogOptions};
+
+use super::data::occupied_minutes;
+use super::model::*;
+use super::page::{CHARTS, render};
+use super::*;
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn dt(s: &str) -> NaiveDateTime {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+}
+
+const EVIL: &str = "<script>alert('x')</script> & \"Co\"";
+
+fn sample() -> Dashboard {
+    Dashboard {
+        lake: "/data/lake".into(),
+        generated_at: "2026-11-25T08:00:00Z".parse().unwrap(),
+        headline: Headline {
+            rooms: 30,
+            sites: 3,
+            meetings: 1234,
+            open_incidents: 4,
+            period: Some((d("2026-11-18"), d("2026-11-24"))),
+        },
+        health: vec![
+            SiteHealth {
+                site: EVIL.into(),
+                healthy: 8,
+                warning: 1,
+                critical: 1,
+                offline: 0,
+            },
+            SiteHealth {
+                site: "Zürich HQ".into(),
+                healthy: 12,
+                warning: 0,
+                critical: 2,
+                offline: 1,
+            },
+        ],
+        health_as_of: Some("2026-11-24T23:59:00Z".parse().unwrap()),
+        utilization: (0..7)
+            .map(|day| (0..24).map(|h| Some(f64::from(day * h % 60))).collect())
+            .collect(),
+        meeting_minutes: vec![(d("2026-11-23"), 3000.0), (d("2026-11-24"), 4200.0)],
+        peripheral_models: vec![ModelReliability {
+            label: EVIL.into(),
+            disconnects_per_100_days: 12.5,
+            peripheral_days: 80,
+        }],
+        incidents: vec![IncidentDay {
+            date: d("2026-11-24"),
+            critical: 2,
+            warning: 3,
+        }],
+        compliance: vec![RingCompliance {
+            ring: "pilot".into(),
+            on_target: 9,
+            targets: 10,
+        }],
+        sources: vec![EVIL.into()],
+    }
+}
+
+fn assert_self_contained(html: &str) {
+    for banned in [
+        "http://", "https://", "<script", "<link", "src=", "@import", "url(",
+    ] {
+        assert!(
+            !html.contains(banned),
+            "the page must not contain {banned:?}"
+        );
+    }
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.trim_end().ends_with("</html>"));
+}
+
+#[test]
+fn every_chart_is_drawn_and_text_is_escaped() {
+    let html = render(&sample());
+    assert_self_contained(&html);
+    for id in CHARTS {
+        let at = html
+            .find(&format!("id=\"{id}\""))
+            .unwrap_or_else(|| panic!("no card {id}"));
+        let card = &html[at..];
+        let end = card.find("</section>").unwrap();
+        assert!(
+            card[..end].contains("<svg class=\"chart\""),
+            "card {id} has no chart"
+        );
+    }
+    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Co&quot;"));
+    assert!(html.contains("Zürich HQ"));
+    assert!(html.contains("1,234"), "headline meetings");
+}
+
+#[test]
+fn an_empty_dashboard_is_a_complete_page_of_empty_charts() {
+    let html = render(&Dashboard::default());
+    assert_self_contained(&html);
+    assert_eq!(html.matches("class=\"chart empty\"").count(), CHARTS.len());
+    assert!(html.contains("no telemetry yet"));
+}
+
+#[test]
+fn overlapping_meetings_count_once_and_split_at_hour_boundaries() {
+    // 2026-11-23 is a Monday.
+    let mut meetings = vec![
+        (dt("2026-11-23 09:30"), dt("2026-11-23 10:15")),
+        (dt("2026-11-23 09:45"), dt("2026-11-23 10:00")),
+        (dt("2026-11-24 23:30"), dt("2026-11-25 00:30")),
+    ];
+    let m = occupied_minutes(&mut meetings);
+    assert_eq!(m[0][9], 30.0);
+    assert_eq!(m[0][10], 15.0);
+    assert_eq!(m[1][23], 30.0, "Tuesday 23:00");
+    assert_eq!(m[2][0], 30.0, "Wednesday 00:00");
+    let total: f64 = m.iter().flatten().sum();
+    assert_eq!(total, 105.0);
+}
+
+#[tokio::test]
+async fn an_empty_lake_gives_a_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    let catalog = Catalog::open(lake.to_str().unwrap(), CatalogOptions::default())
+        .await
+        .unwrap();
+    let out = dir.path().join("out");
+    let page = write(&catalog, &out).await.unwrap();
+    assert_eq!(page, out.join(PAGE));
+    let html = std::fs::read_to_string(page).unwrap();
+    assert_self_contained(&html);
+    assert_eq!(html.matches("class=\"chart empty\"").count(), CHARTS.len());
+}
