@@ -225,11 +225,11 @@ SELECT
     COALESCE(ec.rolled_back_7d, 0) AS rolled_back_7d
 FROM keys AS k
 LEFT JOIN target_versions AS tv
-    ON tv.component = k.component AND tv.line IS NOT DISTINCT FROM k.line
+    ON tv.component = k.component AND (tv.line IS NOT DISTINCT FROM k.line)
 LEFT JOIN target_counts AS tc
-    ON tc.ring IS NOT DISTINCT FROM k.ring AND tc.component = k.component
-    AND tc.line IS NOT DISTINCT FROM k.line
+    ON (tc.ring IS NOT DISTINCT FROM k.ring) AND tc.component = k.component
+    AND (tc.line IS NOT DISTINCT FROM k.line)
 LEFT JOIN event_counts AS ec
-    ON ec.ring IS NOT DISTINCT FROM k.ring AND ec.component = k.component
-    AND ec.line IS NOT DISTINCT FROM k.line
+    ON (ec.ring IS NOT DISTINCT FROM k.ring) AND ec.component = k.component
+    AND (ec.line IS NOT DISTINCT FROM k.line)
 ORDER BY k.ring NULLS LAST, k.component, k.line NULLS LAST
