@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+use datafusion::arrow::array::{
+    ArrayRef, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
+};
 use datafusion::parquet::arrow::ArrowWriter;
 use roomsight_queries::reports::{self, ReportParams, Window};
 use roomsight_queries::tables::incident_events_schema;
@@ -15,7 +17,9 @@ use crate::calendar::render;
 use crate::fixture::{TestLake, event};
 
 pub(crate) fn at(ts: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(ts).unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(ts)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 fn rfc3339(t: DateTime<Utc>) -> String {
@@ -24,17 +28,38 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 
 /// One heartbeat a minute from `start` for `minutes` minutes, with `uptime_s` growing by 60
 /// from `uptime_start`, signed in to Teams; event ids `<prefix>-<n>`.
-pub(crate) fn beats(prefix: &str, device: &str, room: &str, start: &str, minutes: i64, uptime_start: i64) -> Vec<Value> {
+pub(crate) fn beats(
+    prefix: &str,
+    device: &str,
+    room: &str,
+    start: &str,
+    minutes: i64,
+    uptime_start: i64,
+) -> Vec<Value> {
     (0..minutes)
         .map(|i| {
             let ts = rfc3339(at(start) + Duration::minutes(i));
-            heartbeat_with(&format!("{prefix}-{i}"), &ts, device, room, uptime_start + 60 * i, json!({}))
+            heartbeat_with(
+                &format!("{prefix}-{i}"),
+                &ts,
+                device,
+                room,
+                uptime_start + 60 * i,
+                json!({}),
+            )
         })
         .collect()
 }
 
 /// A heartbeat (windows, app 5.2.1, signed in) with `extra` fields overriding the defaults.
-pub(crate) fn heartbeat_with(id: &str, ts: &str, device: &str, room: &str, uptime_s: i64, extra: Value) -> Value {
+pub(crate) fn heartbeat_with(
+    id: &str,
+    ts: &str,
+    device: &str,
+    room: &str,
+    uptime_s: i64,
+    extra: Value,
+) -> Value {
     let mut body = json!({
         "platform": "windows", "app_version": "5.2.1", "os_version": "10.0.22631",
         "teams_signed_in": true, "exchange_signed_in": true,
@@ -58,7 +83,15 @@ pub(crate) fn enrollment(id: &str, ts: &str, device: &str, room: &str, action: &
 
 /// A peripheral event of a non-optional room camera (Logi Rally, firmware 1.0, no errors), with
 /// `extra` fields overriding those.
-pub(crate) fn peripheral(id: &str, ts: &str, device: &str, room: &str, peripheral_id: &str, connection: &str, extra: Value) -> Value {
+pub(crate) fn peripheral(
+    id: &str,
+    ts: &str,
+    device: &str,
+    room: &str,
+    peripheral_id: &str,
+    connection: &str,
+    extra: Value,
+) -> Value {
     let mut body = json!({
         "peripheral_id": peripheral_id, "kind": "room_camera", "make": "Logi", "model": "Rally",
         "firmware": "1.0", "connection": connection, "optional": false, "error_count": 0,
@@ -68,7 +101,16 @@ pub(crate) fn peripheral(id: &str, ts: &str, device: &str, room: &str, periphera
 }
 
 /// An update step on `target`.
-pub(crate) fn update(id: &str, ts: &str, device: &str, room: &str, component: &str, target: &str, to: &str, status: &str) -> Value {
+pub(crate) fn update(
+    id: &str,
+    ts: &str,
+    device: &str,
+    room: &str,
+    component: &str,
+    target: &str,
+    to: &str,
+    status: &str,
+) -> Value {
     event(
         "update",
         id,
@@ -106,7 +148,14 @@ pub(crate) struct IncidentEvent {
 
 impl IncidentEvent {
     /// The `opened` event (seq 1) of a system incident on `device`.
-    pub(crate) fn opened(id: &'static str, kind: &'static str, severity: &'static str, room: &'static str, device: &'static str, opened_at: &'static str) -> IncidentEvent {
+    pub(crate) fn opened(
+        id: &'static str,
+        kind: &'static str,
+        severity: &'static str,
+        room: &'static str,
+        device: &'static str,
+        opened_at: &'static str,
+    ) -> IncidentEvent {
         IncidentEvent {
             id,
             seq: 1,
@@ -154,20 +203,38 @@ pub(crate) fn write_incident_events(lake: &TestLake, events: &[IncidentEvent]) {
     let mut closed_at = Vec::new();
     for e in events {
         let history = events.iter().filter(|h| h.id == e.id && h.seq <= e.seq);
-        let last_of = |kind: &str| history.clone().filter(|h| h.event == kind).map(|h| micros(h.event_at)).max();
+        let last_of = |kind: &str| {
+            history
+                .clone()
+                .filter(|h| h.event == kind)
+                .map(|h| micros(h.event_at))
+                .max()
+        };
         let reopened_after = last_of("reopened") > last_of("resolved");
-        resolved_at.push(if reopened_after { None } else { last_of("resolved") });
+        resolved_at.push(if reopened_after {
+            None
+        } else {
+            last_of("resolved")
+        });
         closed_at.push(last_of("closed"));
     }
     let column = |f: fn(&IncidentEvent) -> &str| text(events.iter().map(|e| Some(f(e))).collect());
     let columns: Vec<ArrayRef> = vec![
         column(|e| e.id),
-        Arc::new(Int64Array::from(events.iter().map(|e| e.seq).collect::<Vec<_>>())),
+        Arc::new(Int64Array::from(
+            events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        )),
         column(|e| e.event),
         column(|e| e.kind),
         column(|e| e.severity),
         column(IncidentEvent::state),
-        column(|e| if e.details.contains("opened_by") { "customer" } else { "system" }),
+        column(|e| {
+            if e.details.contains("opened_by") {
+                "customer"
+            } else {
+                "system"
+            }
+        }),
         column(|e| e.room),
         column(|e| e.device),
         text(events.iter().map(|e| e.peripheral).collect()),
@@ -193,6 +260,8 @@ pub(crate) fn write_incident_events(lake: &TestLake, events: &[IncidentEvent]) {
 /// `col|col|…` (nulls empty), with the header first.
 pub(crate) fn snapshot(lake: &TestLake, name: &str, as_of: &str) -> Vec<String> {
     let report = reports::find(name).unwrap();
-    let bound = report.bind(&ReportParams::new(Window::AsOf(at(as_of)))).unwrap();
+    let bound = report
+        .bind(&ReportParams::new(Window::AsOf(at(as_of))))
+        .unwrap();
     render(&lake.query(report.sql, &bound))
 }

@@ -6,7 +6,9 @@ use serde_json::json;
 
 use crate::calendar::load_rooms;
 use crate::fixture::TestLake;
-use crate::fleet::{IncidentEvent, heartbeat_with, peripheral, snapshot, update, write_incident_events};
+use crate::fleet::{
+    IncidentEvent, heartbeat_with, peripheral, snapshot, update, write_incident_events,
+};
 
 const ROOMS: &str = "\
 r-crit,Spree,Berlin HQ,,,10,DE,Europe/Berlin,board,general
@@ -23,50 +25,234 @@ fn lake_with_every_status() -> TestLake {
     let lake = TestLake::new();
     load_rooms(&lake, ROOMS);
     let signed_out = json!({"teams_signed_in": false});
-    let optional_hdmi = |state: &str| json!({"kind": "hdmi_ingest", "optional": true, "connection": state});
+    let optional_hdmi =
+        |state: &str| json!({"kind": "hdmi_ingest", "optional": true, "connection": state});
     lake.ingest(&[
         // Offline: its last heartbeat is 10 min 1 s old; its disconnected camera does not matter.
-        heartbeat_with("off-1", "2026-11-25T11:49:59Z", "dev-off", "r-off", 1, json!({})),
-        peripheral("off-p", "2026-11-25T11:55:00Z", "dev-off", "r-off", "cam-off", "disconnected", json!({})),
+        heartbeat_with(
+            "off-1",
+            "2026-11-25T11:49:59Z",
+            "dev-off",
+            "r-off",
+            1,
+            json!({}),
+        ),
+        peripheral(
+            "off-p",
+            "2026-11-25T11:55:00Z",
+            "dev-off",
+            "r-off",
+            "cam-off",
+            "disconnected",
+            json!({}),
+        ),
         // Critical: a disconnected camera and an open critical incident; its disconnected
         // optional HDMI ingest is a warning and is not listed.
-        heartbeat_with("crit-1", "2026-11-25T11:59:00Z", "dev-crit", "r-crit", 1, json!({})),
-        peripheral("crit-p1", "2026-11-25T11:50:00Z", "dev-crit", "r-crit", "cam-crit", "connected", json!({})),
-        peripheral("crit-p2", "2026-11-25T11:55:00Z", "dev-crit", "r-crit", "cam-crit", "disconnected", json!({})),
-        peripheral("crit-p3", "2026-11-25T11:55:00Z", "dev-crit", "r-crit", "hdmi-crit", "disconnected", optional_hdmi("disconnected")),
+        heartbeat_with(
+            "crit-1",
+            "2026-11-25T11:59:00Z",
+            "dev-crit",
+            "r-crit",
+            1,
+            json!({}),
+        ),
+        peripheral(
+            "crit-p1",
+            "2026-11-25T11:50:00Z",
+            "dev-crit",
+            "r-crit",
+            "cam-crit",
+            "connected",
+            json!({}),
+        ),
+        peripheral(
+            "crit-p2",
+            "2026-11-25T11:55:00Z",
+            "dev-crit",
+            "r-crit",
+            "cam-crit",
+            "disconnected",
+            json!({}),
+        ),
+        peripheral(
+            "crit-p3",
+            "2026-11-25T11:55:00Z",
+            "dev-crit",
+            "r-crit",
+            "hdmi-crit",
+            "disconnected",
+            optional_hdmi("disconnected"),
+        ),
         // Critical: the latest heartbeat is signed out (an earlier one was not).
-        heartbeat_with("so-1", "2026-11-25T11:55:00Z", "dev-so", "r-signout", 1, json!({})),
-        heartbeat_with("so-2", "2026-11-25T11:58:00Z", "dev-so", "r-signout", 2, signed_out.clone()),
+        heartbeat_with(
+            "so-1",
+            "2026-11-25T11:55:00Z",
+            "dev-so",
+            "r-signout",
+            1,
+            json!({}),
+        ),
+        heartbeat_with(
+            "so-2",
+            "2026-11-25T11:58:00Z",
+            "dev-so",
+            "r-signout",
+            2,
+            signed_out.clone(),
+        ),
         // Warning: an optional peripheral disconnected, a failed update in the last 24 h; the
         // camera it replaced last reported 25 h ago, disconnected, and no longer counts.
-        heartbeat_with("w-1", "2026-11-25T11:59:30Z", "dev-w", "r-warn", 1, json!({})),
-        peripheral("w-p1", "2026-11-25T11:00:00Z", "dev-w", "r-warn", "hdmi-w", "disconnected", optional_hdmi("disconnected")),
-        peripheral("w-p2", "2026-11-24T11:00:00Z", "dev-w", "r-warn", "cam-old", "disconnected", json!({})),
-        peripheral("w-p3", "2026-11-25T11:30:00Z", "dev-w", "r-warn", "cam-new", "connected", json!({})),
-        update("w-u1", "2026-11-25T01:00:00Z", "dev-w", "r-warn", "firmware", "cam-new", "2.0", "failed"),
-        update("w-u2", "2026-11-24T11:00:00Z", "dev-w", "r-warn", "teams_app", "dev-w", "2.0", "failed"),
+        heartbeat_with(
+            "w-1",
+            "2026-11-25T11:59:30Z",
+            "dev-w",
+            "r-warn",
+            1,
+            json!({}),
+        ),
+        peripheral(
+            "w-p1",
+            "2026-11-25T11:00:00Z",
+            "dev-w",
+            "r-warn",
+            "hdmi-w",
+            "disconnected",
+            optional_hdmi("disconnected"),
+        ),
+        peripheral(
+            "w-p2",
+            "2026-11-24T11:00:00Z",
+            "dev-w",
+            "r-warn",
+            "cam-old",
+            "disconnected",
+            json!({}),
+        ),
+        peripheral(
+            "w-p3",
+            "2026-11-25T11:30:00Z",
+            "dev-w",
+            "r-warn",
+            "cam-new",
+            "connected",
+            json!({}),
+        ),
+        update(
+            "w-u1",
+            "2026-11-25T01:00:00Z",
+            "dev-w",
+            "r-warn",
+            "firmware",
+            "cam-new",
+            "2.0",
+            "failed",
+        ),
+        update(
+            "w-u2",
+            "2026-11-24T11:00:00Z",
+            "dev-w",
+            "r-warn",
+            "teams_app",
+            "dev-w",
+            "2.0",
+            "failed",
+        ),
         // Healthy: a heartbeat exactly 10 minutes old keeps it online; what happens after the
         // moment is unseen.
-        heartbeat_with("ok-1", "2026-11-25T11:50:00Z", "dev-ok", "r-ok", 1, json!({})),
-        heartbeat_with("ok-2", "2026-11-25T12:05:00Z", "dev-ok", "r-ok", 2, signed_out),
-        peripheral("ok-p1", "2026-11-25T11:45:00Z", "dev-ok", "r-ok", "cam-ok", "connected", json!({})),
-        peripheral("ok-p2", "2026-11-25T12:01:00Z", "dev-ok", "r-ok", "cam-ok", "disconnected", json!({})),
+        heartbeat_with(
+            "ok-1",
+            "2026-11-25T11:50:00Z",
+            "dev-ok",
+            "r-ok",
+            1,
+            json!({}),
+        ),
+        heartbeat_with(
+            "ok-2",
+            "2026-11-25T12:05:00Z",
+            "dev-ok",
+            "r-ok",
+            2,
+            signed_out,
+        ),
+        peripheral(
+            "ok-p1",
+            "2026-11-25T11:45:00Z",
+            "dev-ok",
+            "r-ok",
+            "cam-ok",
+            "connected",
+            json!({}),
+        ),
+        peripheral(
+            "ok-p2",
+            "2026-11-25T12:01:00Z",
+            "dev-ok",
+            "r-ok",
+            "cam-ok",
+            "disconnected",
+            json!({}),
+        ),
         // A room missing from the directory, healthy.
-        heartbeat_with("g-1", "2026-11-25T11:59:00Z", "dev-g", "r-ghost", 1, json!({})),
+        heartbeat_with(
+            "g-1",
+            "2026-11-25T11:59:00Z",
+            "dev-g",
+            "r-ghost",
+            1,
+            json!({}),
+        ),
     ]);
-    let resolved = IncidentEvent::opened("inc-r1", "device_offline", "critical", "r-ok", "dev-ok", "2026-11-25T09:00:00Z");
-    let reopened_later = IncidentEvent::opened("inc-r2", "signed_out", "critical", "r-ok", "dev-ok", "2026-11-25T08:00:00Z");
+    let resolved = IncidentEvent::opened(
+        "inc-r1",
+        "device_offline",
+        "critical",
+        "r-ok",
+        "dev-ok",
+        "2026-11-25T09:00:00Z",
+    );
+    let reopened_later = IncidentEvent::opened(
+        "inc-r2",
+        "signed_out",
+        "critical",
+        "r-ok",
+        "dev-ok",
+        "2026-11-25T08:00:00Z",
+    );
     write_incident_events(
         &lake,
         &[
-            IncidentEvent::opened("inc-c1", "peripheral_disconnected", "critical", "r-crit", "dev-crit", "2026-11-25T10:00:00Z"),
-            IncidentEvent::opened("inc-w1", "update_failed", "warning", "r-warn", "dev-w", "2026-11-25T02:00:00Z"),
+            IncidentEvent::opened(
+                "inc-c1",
+                "peripheral_disconnected",
+                "critical",
+                "r-crit",
+                "dev-crit",
+                "2026-11-25T10:00:00Z",
+            ),
+            IncidentEvent::opened(
+                "inc-w1",
+                "update_failed",
+                "warning",
+                "r-warn",
+                "dev-w",
+                "2026-11-25T02:00:00Z",
+            ),
             resolved.clone(),
             resolved.then("resolved", "2026-11-25T10:00:00Z"),
             reopened_later.clone(),
             reopened_later.then("resolved", "2026-11-25T09:00:00Z"),
-            reopened_later.then("resolved", "2026-11-25T09:00:00Z").then("reopened", "2026-11-25T12:30:00Z"),
-            IncidentEvent::opened("inc-late", "device_offline", "critical", "r-ok", "dev-ok", "2026-11-25T12:30:00Z"),
+            reopened_later
+                .then("resolved", "2026-11-25T09:00:00Z")
+                .then("reopened", "2026-11-25T12:30:00Z"),
+            IncidentEvent::opened(
+                "inc-late",
+                "device_offline",
+                "critical",
+                "r-ok",
+                "dev-ok",
+                "2026-11-25T12:30:00Z",
+            ),
         ],
     );
     lake

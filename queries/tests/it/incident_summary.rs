@@ -11,16 +11,32 @@ const ROOMS: &str = "ber-1,Spree,Berlin HQ,,,10,DE,Europe/Berlin,board,general\n
 fn opened_resolved_auto_closed_still_open_and_minutes_to_resolve() {
     let lake = TestLake::new();
     load_rooms(&lake, ROOMS);
-    let open = |id, kind, severity, at| IncidentEvent::opened(id, kind, severity, "ber-1", "dev-ber", at);
+    let open =
+        |id, kind, severity, at| IncidentEvent::opened(id, kind, severity, "ber-1", "dev-ber", at);
     // 23:30 UTC on the 23rd is 00:30 on the 24th in Berlin: opened in the range; resolved after
     // 30 minutes.
-    let i1 = open("i1", "peripheral_disconnected", "critical", "2026-11-23T23:30:00Z");
+    let i1 = open(
+        "i1",
+        "peripheral_disconnected",
+        "critical",
+        "2026-11-23T23:30:00Z",
+    );
     // Resolved, reopened, resolved again: resolved once, 120 minutes after opening.
-    let i2 = open("i2", "peripheral_disconnected", "critical", "2026-11-24T09:00:00Z");
+    let i2 = open(
+        "i2",
+        "peripheral_disconnected",
+        "critical",
+        "2026-11-24T09:00:00Z",
+    );
     let i2_resolved = i2.then("resolved", "2026-11-24T10:30:00Z");
     let i2_reopened = i2_resolved.then("reopened", "2026-11-24T10:45:00Z");
     // Opened before the range, resolved in it after a day.
-    let i3 = open("i3", "peripheral_disconnected", "critical", "2026-11-23T10:00:00Z");
+    let i3 = open(
+        "i3",
+        "peripheral_disconnected",
+        "critical",
+        "2026-11-23T10:00:00Z",
+    );
     // Still open at the end.
     let i4 = open("i4", "device_offline", "critical", "2026-11-25T10:00:00Z");
     // Resolved before the range, closed automatically in it.
@@ -44,7 +60,12 @@ fn opened_resolved_auto_closed_still_open_and_minutes_to_resolve() {
     // 00:30 on the 26th in Berlin: after the range.
     let i8 = open("i8", "device_offline", "critical", "2026-11-25T23:30:00Z");
     // Resolved after the range: still open at its end.
-    let i9 = open("i9", "peripheral_disconnected", "warning", "2026-11-25T20:00:00Z");
+    let i9 = open(
+        "i9",
+        "peripheral_disconnected",
+        "warning",
+        "2026-11-25T20:00:00Z",
+    );
     write_incident_events(
         &lake,
         &[
