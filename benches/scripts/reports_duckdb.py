@@ -75,6 +75,8 @@ MACROS = [
     "CREATE OR REPLACE MACRO local_ts(ts, tz) AS timezone(tz, ts)",
     "CREATE OR REPLACE MACRO local_date(ts, tz) AS CAST(timezone(tz, ts) AS DATE)",
     "CREATE OR REPLACE MACRO utc_from_local(l, tz) AS timezone(tz, CAST(l AS TIMESTAMP))",
+    # DataFusion's to_timestamp_seconds: seconds since the epoch → a timestamp without zone
+    "CREATE OR REPLACE MACRO to_timestamp_seconds(s) AS make_timestamp(CAST(s AS BIGINT) * 1000000)",
     """CREATE OR REPLACE MACRO version_key(v) AS regexp_replace(
         array_to_string(
             list_transform(string_split(v, '.'), lambda p: CASE
