@@ -61,7 +61,9 @@ pub struct Catalog {
 
 impl std::fmt::Debug for Catalog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Catalog").field("lake", &self.lake.url()).finish()
+        f.debug_struct("Catalog")
+            .field("lake", &self.lake.url())
+            .finish()
     }
 }
 

@@ -1,14 +1,36 @@
 //! # roomsight-queries: the SQL
 //!
 //! Owns every piece of SQL roomsight runs and the ways people reach it:
-//! - one `.sql` file per report of `reports.md` and per analyst view, each opening with a
-//!   comment that states what it computes;
-//! - the catalog that registers the lake's tables (`heartbeats`, `peripheral_states`, …,
-//!   `rooms`, `incidents`, `dead_letters`) and the report outputs in one DataFusion session;
-//! - the analysts' SQL shell and the Postgres-wire server over that catalog.
+//! - the [`Catalog`]: one DataFusion session with the lake's tables (`heartbeats`,
+//!   `peripheral_states`, …, `rooms`, `incident_events`, `dead_letters`), the views (`incidents`
+//!   and the analyst views) and the report outputs, under the names of cli.md;
+//! - the [`functions`] the SQL needs beyond DataFusion's (per-row time zones, version order);
+//! - one `.sql` file per report of `reports.md` and per view, each opening with a comment that
+//!   states what it computes.
 //!
 //! It must not write telemetry, schedule jobs or decide incidents (that is `pipeline`), and it
 //! reads the lake only through the table layout and schemas `roomsight-ingest` defines.
 //!
-//! Status: the reports, catalog and SQL surfaces are built on the ingest issue (#3); until then
-//! this crate holds no code, and the CLI offers none of its commands.
+//! ```no_run
+//! # async fn example() -> Result<(), roomsight_queries::Error> {
+//! use roomsight_queries::{Catalog, CatalogOptions};
+//! let catalog = Catalog::open("./lake", CatalogOptions::default()).await?;
+//! let rows = catalog
+//!     .query("SELECT room_id, count(*) FROM heartbeats GROUP BY room_id", &[])
+//!     .await?;
+//! # Ok(()) }
+//! ```
+
+pub mod catalog;
+pub mod error;
+pub mod functions;
+pub mod outputs;
+pub mod reports;
+pub mod tables;
+pub mod views;
+
+/// The DataFusion this crate is built on, for callers that handle its batches and errors.
+pub use datafusion;
+
+pub use catalog::{Catalog, CatalogOptions};
+pub use error::{Error, Result};

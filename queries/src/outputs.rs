@@ -6,10 +6,12 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::prelude::SessionContext;
-use object_store::path::Path;
 use object_store::ObjectStore;
+use object_store::path::Path;
 
 use crate::catalog::LAKE_URL;
 use crate::error::{Error, Result};
@@ -42,12 +44,13 @@ async fn child_dirs(store: &Arc<dyn ObjectStore>, prefix: &str) -> Result<Vec<St
 
 /// Registers (or re-registers) every report folder that holds at least one partition.
 pub async fn register(ctx: &SessionContext) -> Result<()> {
-    let url = datafusion::execution::object_store::ObjectStoreUrl::parse(LAKE_URL).map_err(
-        |source| Error::Register {
-            name: LAKE_URL.into(),
-            source,
-        },
-    )?;
+    let url =
+        datafusion::execution::object_store::ObjectStoreUrl::parse(LAKE_URL).map_err(|source| {
+            Error::Register {
+                name: LAKE_URL.into(),
+                source,
+            }
+        })?;
     let store = ctx
         .runtime_env()
         .object_store(&url)
@@ -68,7 +71,8 @@ pub async fn register(ctx: &SessionContext) -> Result<()> {
             name: report.clone(),
             source,
         };
-        let table_url = ListingTableUrl::parse(format!("{LAKE_URL}{dir}/")).map_err(register_error)?;
+        let table_url =
+            ListingTableUrl::parse(format!("{LAKE_URL}{dir}/")).map_err(register_error)?;
         let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
             .with_file_extension(".parquet")
             .with_table_partition_cols(vec![partition]);
@@ -78,7 +82,8 @@ pub async fn register(ctx: &SessionContext) -> Result<()> {
             .await
             .map_err(register_error)?;
         let table = ListingTable::try_new(config).map_err(register_error)?;
-        ctx.deregister_table(report.as_str()).map_err(register_error)?;
+        ctx.deregister_table(report.as_str())
+            .map_err(register_error)?;
         ctx.register_table(report.as_str(), Arc::new(table))
             .map_err(register_error)?;
     }

@@ -8,8 +8,14 @@ use crate::error::{Error, Result};
 /// Every view: its name and its SQL text.
 pub const VIEWS: &[(&str, &str)] = &[
     ("incidents", include_str!("../sql/catalog/incidents.sql")),
-    ("device_latest", include_str!("../sql/views/device_latest.sql")),
-    ("peripheral_latest", include_str!("../sql/views/peripheral_latest.sql")),
+    (
+        "device_latest",
+        include_str!("../sql/views/device_latest.sql"),
+    ),
+    (
+        "peripheral_latest",
+        include_str!("../sql/views/peripheral_latest.sql"),
+    ),
 ];
 
 /// Registers every view of [`VIEWS`].

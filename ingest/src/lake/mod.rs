@@ -2,6 +2,7 @@
 //! upkeep (compaction, vacuum, status).
 
 pub mod compact;
+pub mod directory;
 pub mod encode;
 pub mod history;
 pub mod log;

@@ -127,11 +127,17 @@ room_days AS (
         dd.local_day,
         date_part('dow', dd.local_day) BETWEEN 1 AND 5 AS is_weekday,
         utc_from_local(
-            CAST(dd.local_day AS TIMESTAMP) + CAST($business_start_minute AS BIGINT) * INTERVAL '1 minute',
+            to_timestamp_seconds(
+                CAST(date_part('epoch', CAST(dd.local_day AS TIMESTAMP)) AS BIGINT)
+                + CAST($business_start_minute AS BIGINT) * 60
+            ),
             rr.timezone
         ) AS business_start,
         utc_from_local(
-            CAST(dd.local_day AS TIMESTAMP) + CAST($business_end_minute AS BIGINT) * INTERVAL '1 minute',
+            to_timestamp_seconds(
+                CAST(date_part('epoch', CAST(dd.local_day AS TIMESTAMP)) AS BIGINT)
+                + CAST($business_end_minute AS BIGINT) * 60
+            ),
             rr.timezone
         ) AS business_end
     FROM reported_rooms AS rr

@@ -40,7 +40,9 @@ pub fn utc_from_wall_clock(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
         LocalResult::None => {
             // Inside a gap. Under the offset before the gap the instant lies after the
             // transition; under the offset after it, before. Bisect for the transition.
-            let offset_at = |t: NaiveDateTime| i64::from(tz.offset_from_utc_datetime(&t).fix().local_minus_utc());
+            let offset_at = |t: NaiveDateTime| {
+                i64::from(tz.offset_from_utc_datetime(&t).fix().local_minus_utc())
+            };
             let before = offset_at(local - Duration::days(1));
             let after = offset_at(local + Duration::days(1));
             let mut lo = local - Duration::seconds(after.max(before)); // wall clock ≤ local
@@ -86,10 +88,7 @@ impl Zones {
 }
 
 /// The arguments as (timestamps in µs, zone names), both `number_rows` long.
-fn timestamps_and_zones(
-    args: &ScalarFunctionArgs,
-    name: &str,
-) -> Result<(ArrayRef, StringArray)> {
+fn timestamps_and_zones(args: &ScalarFunctionArgs, name: &str) -> Result<(ArrayRef, StringArray)> {
     let arrays = ColumnarValue::values_to_arrays(&args.args)?;
     let [ts, tz] = <[ArrayRef; 2]>::try_from(arrays)
         .or_else(|_| exec_err!("{name} takes two arguments: a timestamp and a time zone name"))?;
@@ -100,8 +99,13 @@ fn timestamps_and_zones(
 /// Coerces (any timestamp or date, any text) to (µs timestamp of `ts_type`, Utf8).
 fn coerce(name: &str, args: &[DataType], ts_type: DataType) -> Result<Vec<DataType>> {
     match args {
-        [DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 | DataType::Null, tz]
-            if matches!(tz, DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 | DataType::Null) =>
+        [
+            DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 | DataType::Null,
+            tz,
+        ] if matches!(
+            tz,
+            DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 | DataType::Null
+        ) =>
         {
             Ok(vec![ts_type, DataType::Utf8])
         }
@@ -172,7 +176,11 @@ impl ScalarUDFImpl for LocalTs {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let (ts, zones) = timestamps_and_zones(&args, self.name())?;
         let values = map_rows(&ts, &zones, |us, tz| {
-            Ok(Some(local_wall_clock(instant(us)?, tz).and_utc().timestamp_micros()))
+            Ok(Some(
+                local_wall_clock(instant(us)?, tz)
+                    .and_utc()
+                    .timestamp_micros(),
+            ))
         })?;
         let mut out = TimestampMicrosecondBuilder::with_capacity(values.len());
         out.extend(values);
@@ -202,7 +210,11 @@ impl ScalarUDFImpl for LocalDate {
             )))
         })?;
         let mut out = Date32Builder::with_capacity(values.len());
-        out.extend(values.into_iter().map(|d| d.and_then(|d| i32::try_from(d).ok())));
+        out.extend(
+            values
+                .into_iter()
+                .map(|d| d.and_then(|d| i32::try_from(d).ok())),
+        );
         Ok(ColumnarValue::Array(Arc::new(out.finish())))
     }
 }
@@ -252,8 +264,14 @@ mod tests {
     #[test]
     fn wall_clock_follows_dst() {
         let berlin: Tz = "Europe/Berlin".parse().unwrap();
-        assert_eq!(local_wall_clock(at("2026-01-15T07:00:00Z"), berlin), wall("2026-01-15", "08:00:00"));
-        assert_eq!(local_wall_clock(at("2026-07-15T06:00:00Z"), berlin), wall("2026-07-15", "08:00:00"));
+        assert_eq!(
+            local_wall_clock(at("2026-01-15T07:00:00Z"), berlin),
+            wall("2026-01-15", "08:00:00")
+        );
+        assert_eq!(
+            local_wall_clock(at("2026-07-15T06:00:00Z"), berlin),
+            wall("2026-07-15", "08:00:00")
+        );
     }
 
     #[test]
@@ -267,14 +285,20 @@ mod tests {
     fn a_skipped_wall_clock_maps_to_the_end_of_the_gap() {
         // Berlin springs forward on 2026-03-29 at 02:00 local (01:00Z) to 03:00.
         let berlin: Tz = "Europe/Berlin".parse().unwrap();
-        assert_eq!(utc_from_wall_clock(wall("2026-03-29", "02:30:00"), berlin), at("2026-03-29T01:00:00Z"));
+        assert_eq!(
+            utc_from_wall_clock(wall("2026-03-29", "02:30:00"), berlin),
+            at("2026-03-29T01:00:00Z")
+        );
     }
 
     #[test]
     fn an_ambiguous_wall_clock_maps_to_its_first_occurrence() {
         // Berlin falls back on 2026-10-25 at 03:00 CEST (01:00Z) to 02:00 CET.
         let berlin: Tz = "Europe/Berlin".parse().unwrap();
-        assert_eq!(utc_from_wall_clock(wall("2026-10-25", "02:30:00"), berlin), at("2026-10-25T00:30:00Z"));
+        assert_eq!(
+            utc_from_wall_clock(wall("2026-10-25", "02:30:00"), berlin),
+            at("2026-10-25T00:30:00Z")
+        );
     }
 
     #[test]
@@ -282,7 +306,8 @@ mod tests {
         let berlin: Tz = "Europe/Berlin".parse().unwrap();
         let day = |d: NaiveDate| {
             let start = utc_from_wall_clock(d.and_hms_opt(0, 0, 0).unwrap(), berlin);
-            let end = utc_from_wall_clock(d.succ_opt().unwrap().and_hms_opt(0, 0, 0).unwrap(), berlin);
+            let end =
+                utc_from_wall_clock(d.succ_opt().unwrap().and_hms_opt(0, 0, 0).unwrap(), berlin);
             (end - start).num_minutes()
         };
         assert_eq!(day(NaiveDate::from_ymd_opt(2026, 3, 29).unwrap()), 1380);

@@ -1,7 +1,7 @@
 //! The catalog registers every table of cli.md, prunes by date, and adds the zone functions.
 
-use datafusion::common::ScalarValue;
 use crate::fixture::{TestLake, heartbeat};
+use datafusion::common::ScalarValue;
 
 #[test]
 fn every_name_of_cli_md_plans_on_an_empty_lake() {
@@ -91,7 +91,11 @@ fn incidents_shows_the_latest_event_of_each_incident() {
     write_incident_events(
         &lake,
         2,
-        &[("i1", 2, "resolved", "resolved"), ("i1", 3, "reopened", "open"), ("i2", 2, "resolved", "resolved")],
+        &[
+            ("i1", 2, "resolved", "resolved"),
+            ("i1", 3, "reopened", "open"),
+            ("i2", 2, "resolved", "resolved"),
+        ],
     );
     let out = lake.table(
         "SELECT incident_id, seq, event, state FROM incidents ORDER BY incident_id",
@@ -120,13 +124,17 @@ fn write_incident_events(lake: &TestLake, batch: u64, events: &[(&str, i64, &str
     let schema = incident_events_schema();
     let n = events.len();
     let text = |v: &str| Arc::new(StringArray::from(vec![v; n])) as ArrayRef;
-    let ts = Arc::new(TimestampMicrosecondArray::from(vec![0_i64; n]).with_timezone("UTC")) as ArrayRef;
-    let no_ts = Arc::new(TimestampMicrosecondArray::from(vec![None::<i64>; n]).with_timezone("UTC")) as ArrayRef;
+    let ts =
+        Arc::new(TimestampMicrosecondArray::from(vec![0_i64; n]).with_timezone("UTC")) as ArrayRef;
+    let no_ts = Arc::new(TimestampMicrosecondArray::from(vec![None::<i64>; n]).with_timezone("UTC"))
+        as ArrayRef;
     let columns: Vec<ArrayRef> = schema
         .fields()
         .iter()
         .map(|f| match f.name().as_str() {
-            "incident_id" => Arc::new(StringArray::from_iter_values(events.iter().map(|e| e.0))) as ArrayRef,
+            "incident_id" => {
+                Arc::new(StringArray::from_iter_values(events.iter().map(|e| e.0))) as ArrayRef
+            }
             "seq" => Arc::new(Int64Array::from_iter_values(events.iter().map(|e| e.1))),
             "event" => Arc::new(StringArray::from_iter_values(events.iter().map(|e| e.2))),
             "state" => Arc::new(StringArray::from_iter_values(events.iter().map(|e| e.3))),

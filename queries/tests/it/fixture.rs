@@ -55,7 +55,8 @@ impl TestLake {
             Arc::new(Metrics::new()),
         )
         .unwrap();
-        let summary = files::run(&[file.path()], &mut writer, &Shutdown::new(), &mut |_| {}).unwrap();
+        let summary =
+            files::run(&[file.path()], &mut writer, &Shutdown::new(), &mut |_| {}).unwrap();
         summary.rows
     }
 
@@ -69,13 +70,21 @@ impl TestLake {
     pub(crate) fn query(&self, sql: &str, params: &[(&str, ScalarValue)]) -> Vec<RecordBatch> {
         let catalog = self.catalog();
         self.runtime.block_on(async {
-            catalog.query(sql, params).await.unwrap().collect().await.unwrap()
+            catalog
+                .query(sql, params)
+                .await
+                .unwrap()
+                .collect()
+                .await
+                .unwrap()
         })
     }
 
     /// Runs `sql` and renders its rows as a pretty table, for assertions on whole results.
     pub(crate) fn table(&self, sql: &str, params: &[(&str, ScalarValue)]) -> String {
-        pretty_format_batches(&self.query(sql, params)).unwrap().to_string()
+        pretty_format_batches(&self.query(sql, params))
+            .unwrap()
+            .to_string()
     }
 }
 
@@ -92,7 +101,14 @@ fn envelope(kind: &str, id: &str, ts: &str, device: &str, room: &str) -> Value {
 }
 
 /// An event of type `kind` with the envelope filled in and `body`'s fields added.
-pub(crate) fn event(kind: &str, id: &str, ts: &str, device: &str, room: &str, body: Value) -> Value {
+pub(crate) fn event(
+    kind: &str,
+    id: &str,
+    ts: &str,
+    device: &str,
+    room: &str,
+    body: Value,
+) -> Value {
     let mut e = envelope(kind, id, ts, device, room);
     if let (Some(e), Value::Object(body)) = (e.as_object_mut(), body) {
         e.extend(body);
@@ -101,7 +117,14 @@ pub(crate) fn event(kind: &str, id: &str, ts: &str, device: &str, room: &str, bo
 }
 
 /// A heartbeat with typical values; `uptime_s` and the sign-in flag vary per test.
-pub(crate) fn heartbeat(id: &str, ts: &str, device: &str, room: &str, uptime_s: i64, signed_in: bool) -> Value {
+pub(crate) fn heartbeat(
+    id: &str,
+    ts: &str,
+    device: &str,
+    room: &str,
+    uptime_s: i64,
+    signed_in: bool,
+) -> Value {
     event(
         "heartbeat",
         id,
