@@ -5,7 +5,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::cmd::{compact, demo, ingest, lake, simulate, validate};
+use crate::cmd::{compact, dashboard, demo, ingest, jobs, lake, report, rooms, simulate, validate};
 
 /// Meeting-room telemetry: Kafka → Parquet lake → reports, incidents and ticketing.
 #[derive(Debug, Parser)]
@@ -112,6 +112,17 @@ pub(crate) enum Command {
     Compact(compact::Args),
     /// Look after the lake itself (`lake status`).
     Lake(lake::Args),
+    /// The room directory (`rooms load FILE`): rooms.csv into the lake, bad rows reported with
+    /// their line numbers.
+    Rooms(rooms::Args),
+    /// Run one report of reports.md over a date range (`--from/--to`) or as of a moment
+    /// (`--as-of`); print it, export it, and replace its partitions in the lake.
+    Report(report::Args),
+    /// The report scheduler (`jobs run --schedule FILE`): cron expressions per job, missed runs
+    /// caught up, late data recomputed, every run recorded in the lake.
+    Jobs(jobs::Args),
+    /// Write the self-contained HTML estate dashboard (`--out DIR`); prints the page's path.
+    Dashboard(dashboard::Args),
 }
 
 #[cfg(test)]

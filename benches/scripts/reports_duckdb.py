@@ -143,9 +143,18 @@ def used_params(sql, params):
     return {k: v for k, v in params.items() if f"${k}" in body}
 
 
+def report_sql(sql_dir, name):
+    """A report's SQL text, composed as the registry (queries/src/reports.rs) composes it."""
+    sql = (Path(sql_dir) / f"{name}.sql").read_text()
+    if name == "health_overview_summary":
+        sql += (Path(sql_dir) / "health_overview.sql").read_text()
+        sql += "\n) AS overview\nGROUP BY site, status\nORDER BY site NULLS LAST, status\n"
+    return sql
+
+
 def run_one_duckdb(args):
     """Child mode: one report in DuckDB; prints a JSON line with rows and seconds."""
-    sql = (Path(args.sql_dir) / f"{args.one}.sql").read_text()
+    sql = report_sql(args.sql_dir, args.one)
     start = time.perf_counter()
     con = connect(Path(args.lake), args.rooms_csv, args.threads)
     table = con.execute(sql, used_params(sql, params_for(args.one, args))).to_arrow_table()

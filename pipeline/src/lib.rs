@@ -10,6 +10,7 @@
 //!
 //! It uses `queries` for SQL and `models` for anomaly scores; it must not parse telemetry
 //! itself (that is `ingest`) nor embed SQL text outside `queries`.
-//!
-//! Status: built on the reports and incidents issues (#4, #5); until then this crate holds no
-//! code, and the CLI offers none of its commands.
+
+pub mod dashboard;
+pub mod jobs;
+pub mod report;

@@ -164,7 +164,12 @@ pub const REPORTS: &[Report] = &[
         name: "health_overview_summary",
         kind: ReportKind::Snapshot,
         about: "rooms per site and health status as of a moment",
-        sql: include_str!("../sql/reports/health_overview_summary.sql"),
+        // The summary wraps the overview's own text: the two cannot drift apart.
+        sql: concat!(
+            include_str!("../sql/reports/health_overview_summary.sql"),
+            include_str!("../sql/reports/health_overview.sql"),
+            "\n) AS overview\nGROUP BY site, status\nORDER BY site NULLS LAST, status\n"
+        ),
         params: AS_OF,
     },
     Report {

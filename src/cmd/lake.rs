@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use roomsight_ingest::lake::status::status;
 use roomsight_ingest::lake::store::Lake;
+use roomsight_pipeline::jobs::jobs_status;
 
 use crate::cli::LakeArgs;
 
@@ -19,7 +20,7 @@ pub(crate) struct Args {
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum LakeCommand {
     /// Tables, date partitions, files, rows and bytes (from the commit log), dead letters by
-    /// reason, and the last committed offset of every source partition.
+    /// reason, the last committed offset of every source partition, and the report job runs.
     Status(StatusArgs),
 }
 
@@ -51,12 +52,27 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 fn run_status(args: StatusArgs) -> anyhow::Result<ExitCode> {
     let lake = open_existing(&args.lake.lake)?;
-    let status = runtime()?
-        .block_on(status(&lake))
-        .with_context(|| format!("could not read the status of the lake at {}", lake.url()))?;
+    let (status, jobs) = runtime()?.block_on(async {
+        let status = status(&lake)
+            .await
+            .with_context(|| format!("could not read the status of the lake at {}", lake.url()))?;
+        let jobs = jobs_status(&lake).await.with_context(|| {
+            format!(
+                "could not read the report job runs of the lake at {}",
+                lake.url()
+            )
+        })?;
+        anyhow::Ok((status, jobs))
+    })?;
     match args.format {
-        Format::Text => print!("{status}"),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&status)?),
+        Format::Text => print!("{status}{jobs}"),
+        Format::Json => {
+            let mut document = serde_json::to_value(&status)?;
+            if let Some(fields) = document.as_object_mut() {
+                fields.insert("jobs".to_owned(), serde_json::to_value(&jobs.jobs)?);
+            }
+            println!("{}", serde_json::to_string_pretty(&document)?);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,9 +1,13 @@
 //! One module per subcommand: parse, call a crate, print.
 
 pub(crate) mod compact;
+pub(crate) mod dashboard;
 pub(crate) mod demo;
 pub(crate) mod ingest;
+pub(crate) mod jobs;
 pub(crate) mod lake;
+pub(crate) mod report;
+pub(crate) mod rooms;
 pub(crate) mod simulate;
 pub(crate) mod validate;
 
@@ -20,5 +24,9 @@ pub(crate) fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Ingest(args) => ingest::run(args),
         Command::Compact(args) => compact::run(args),
         Command::Lake(args) => lake::run(args),
+        Command::Rooms(args) => rooms::run(args),
+        Command::Report(args) => report::run(args),
+        Command::Jobs(args) => jobs::run(args),
+        Command::Dashboard(args) => dashboard::run(args),
     }
 }

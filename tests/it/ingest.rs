@@ -239,4 +239,37 @@ fn the_demo_streams_a_fleet_through_kafka_into_the_lake() {
         .map(|(_, t)| seen.get(*t).and_then(|v| v["rows"].as_u64()).unwrap_or(0))
         .sum();
     assert_eq!(rows, events, "{text}");
+
+    // Then every report ran, and the inventory export and the dashboard are where it says.
+    let printed = |label: &str| {
+        let line = text.lines().find(|l| l.starts_with(label)).unwrap();
+        std::path::PathBuf::from(line[label.len()..].trim())
+    };
+    for report in [
+        "usage_daily",
+        "inventory",
+        "health_overview_summary",
+        "incident_summary",
+    ] {
+        assert!(
+            text.lines().any(|l| l.trim_start().starts_with(report)),
+            "{report} missing from: {text}"
+        );
+        assert!(
+            dir.path().join("lake/reports").join(report).is_dir(),
+            "{report}"
+        );
+    }
+    let inventory = std::fs::read_to_string(printed("inventory:")).unwrap();
+    let mut lines = inventory.lines();
+    assert!(
+        lines.next().unwrap().starts_with("device_id,"),
+        "{inventory}"
+    );
+    assert!(
+        lines.count() >= 3,
+        "one row per device of 3 rooms at least: {inventory}"
+    );
+    let page = std::fs::read_to_string(printed("dashboard:")).unwrap();
+    assert!(page.contains("<svg"), "the page draws charts");
 }

@@ -1,10 +1,13 @@
 //! Command-line tests of the `roomsight` binary: exit codes, output and settings layering.
 #![allow(clippy::unwrap_used, reason = "test fixtures fail loudly by design")]
 
+mod dashboard;
 mod ingest;
 mod ingest_kafka;
+mod jobs;
 mod kafka;
 mod lake;
+mod report;
 mod settings;
 mod simulate;
 #[path = "../../ingest/tests/it/tansu.rs"]

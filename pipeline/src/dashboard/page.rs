@@ -100,7 +100,7 @@ pub fn render(d: &Dashboard) -> String {
     ];
     let as_of = d.health_as_of.map_or_else(
         || "as of the newest telemetry".to_owned(),
-        |t| format!("as of {}", t.to_rfc3339_opts(SecondsFormat::Minutes, true)),
+        |t| format!("as of {}", t.format("%Y-%m-%d %H:%M UTC")),
     );
     html.push_str(&card(
         CHARTS[0],

@@ -80,7 +80,12 @@ pub fn number(value: f64) -> String {
     if !value.is_finite() {
         return "–".to_owned();
     }
-    let rounded = (value * 10.0).round() / 10.0;
+    // One decimal below 100, none from 100 on (rounded, not cut: 1,234,567.8 → 1,234,568).
+    let rounded = if value.abs() >= 99.95 {
+        value.round()
+    } else {
+        (value * 10.0).round() / 10.0
+    };
     let whole = rounded.trunc().abs() as u64;
     let mut digits = whole.to_string();
     let mut grouped = String::new();
@@ -188,7 +193,7 @@ pub fn bars(rows: &[(String, f64)], fill: &str, unit: &str, empty: &str) -> Stri
             label_w - 10.0,
             y + row_h / 2.0 + 4.0,
             colour::INK,
-            escape(&shorten(label, 38)),
+            escape(&shorten(label, 33)),
             y + 4.0,
             row_h - 8.0,
             escape(label),

@@ -2,23 +2,23 @@
 
 use std::sync::Arc;
 
-use arrow_array::builder::{Int64Builder, StringBuilder, TimestampMicrosecondBuilder};
-use arrow_array::{
+use datafusion::arrow::array::builder::{Int64Builder, StringBuilder, TimestampMicrosecondBuilder};
+use datafusion::arrow::array::{
     Array, ArrayRef, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
 };
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::file::properties::WriterProperties;
 use roomsight_queries::tables::incident_events_schema;
 use serde_json::{Map, Value};
 
 use super::model::IncidentEvent;
 
 /// Encodes events as one Parquet file (zstd) of the `incident_events` schema.
-pub(crate) fn encode(events: &[IncidentEvent]) -> Result<Vec<u8>, parquet::errors::ParquetError> {
+pub(crate) fn encode(events: &[IncidentEvent]) -> Result<Vec<u8>, datafusion::parquet::errors::ParquetError> {
     let batch = to_batch(events)?;
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
@@ -28,7 +28,7 @@ pub(crate) fn encode(events: &[IncidentEvent]) -> Result<Vec<u8>, parquet::error
     writer.into_inner()
 }
 
-fn to_batch(events: &[IncidentEvent]) -> Result<RecordBatch, parquet::errors::ParquetError> {
+fn to_batch(events: &[IncidentEvent]) -> Result<RecordBatch, datafusion::parquet::errors::ParquetError> {
     let n = events.len();
     let strings = |f: &dyn Fn(&IncidentEvent) -> Option<String>| -> ArrayRef {
         let mut b = StringBuilder::with_capacity(n, n * 16);

@@ -40,7 +40,7 @@ pub enum IncidentError {
     #[error("could not encode incident events as Parquet (a bug in roomsight)")]
     Encode {
         /// The writer's error.
-        source: parquet::errors::ParquetError,
+        source: datafusion::parquet::errors::ParquetError,
     },
     /// Writing a batch of events failed (the environment's fault).
     #[error("could not write the incident event file {path}")]

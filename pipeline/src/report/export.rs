@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::csv::WriterBuilder as CsvWriterBuilder;
-use datafusion::arrow::json::{JsonArray, WriterBuilder as JsonWriterBuilder};
+use datafusion::arrow::json::WriterBuilder as JsonWriterBuilder;
+use datafusion::arrow::json::writer::JsonArray;
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use object_store::ObjectStore;
 use object_store::local::LocalFileSystem;

@@ -1,7 +1,6 @@
 //! `health_overview` and `health_overview_summary` as of a moment over hand-made heartbeats,
 //! peripherals, updates and incidents whose right answer is known by construction.
 
-use roomsight_queries::reports;
 use serde_json::json;
 
 use crate::calendar::load_rooms;
@@ -291,22 +290,4 @@ fn the_summary_counts_rooms_per_site_and_status() {
             "|healthy|1",
         ]
     );
-}
-
-/// The summary's inner query is the overview's text: they cannot drift apart.
-#[test]
-fn the_summary_wraps_the_overview_verbatim() {
-    let body = |sql: &str| -> Vec<String> {
-        sql.lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with("--"))
-            .map(str::to_owned)
-            .collect()
-    };
-    let overview = body(reports::find("health_overview").unwrap().sql);
-    let summary = body(reports::find("health_overview_summary").unwrap().sql);
-    let (order_by, query) = overview.split_last().unwrap();
-    assert!(order_by.starts_with("ORDER BY"), "{order_by}");
-    let start = summary.iter().position(|l| l == &query[0]).unwrap();
-    assert_eq!(&summary[start..start + query.len()], query);
 }

@@ -1,6 +1,9 @@
 //! `roomsight demo`: the whole flow on one machine with nothing to set up — a simulated fleet
 //! streams through an in-process Kafka cluster into the ingest, which writes the lake; the lake
-//! is then compacted and summarised.
+//! is then compacted, every report of reports.md runs over it, and the inventory export and
+//! the estate dashboard are written beside it.
+
+mod insights;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -162,6 +165,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let lake_status = runtime
         .block_on(status(&lake))
         .context("could not read the demo lake's status")?;
+    let out_dir = args.dir.join("out");
+    let yesterday = chrono::Utc::now().date_naive() - chrono::Days::new(1);
+    let insights = runtime.block_on(insights::compute(
+        &lake,
+        &fleet_dir.join("rooms.csv"),
+        (start, yesterday),
+        chrono::Utc::now(),
+        &out_dir,
+    ))?;
 
     println!(
         "simulated {} rooms for {} days: {} events ({} resent copies, {} late), streamed through an in-process Kafka cluster",
@@ -185,10 +197,20 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     println!();
     print!("{lake_status}");
     println!();
-    println!("fleet:  {}", fleet_dir.display());
-    println!("lake:   {}", lake_dir.display());
     println!(
-        "next:   roomsight lake status --lake {}",
+        "reports over {start} … {yesterday} ({} rooms in the directory):",
+        insights.rooms
+    );
+    for (name, rows, seconds) in &insights.reports {
+        println!("  {name:<26} {rows:>7} rows  {seconds:>6.2} s");
+    }
+    println!();
+    println!("fleet:      {}", fleet_dir.display());
+    println!("lake:       {}", lake_dir.display());
+    println!("inventory:  {}", insights.inventory.display());
+    println!("dashboard:  {}", insights.dashboard.display());
+    println!(
+        "next:       roomsight report usage_daily --lake {}",
         lake_dir.display()
     );
     println!("done in {:.1} s", started.elapsed().as_secs_f64());
