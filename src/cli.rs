@@ -5,7 +5,9 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::cmd::{compact, dashboard, demo, ingest, jobs, lake, report, rooms, simulate, validate};
+use crate::cmd::{
+    compact, dashboard, demo, incidents, ingest, jobs, lake, report, rooms, simulate, validate,
+};
 
 /// Meeting-room telemetry: Kafka → Parquet lake → reports, incidents and ticketing.
 #[derive(Debug, Parser)]
@@ -123,6 +125,8 @@ pub(crate) enum Command {
     Jobs(jobs::Args),
     /// Write the self-contained HTML estate dashboard (`--out DIR`); prints the page's path.
     Dashboard(dashboard::Args),
+    /// Read and manage incidents (`list`, `show ID`, `open …`, `close ID`).
+    Incidents(incidents::Args),
 }
 
 #[cfg(test)]

@@ -12,5 +12,6 @@
 //! itself (that is `ingest`) nor embed SQL text outside `queries`.
 
 pub mod dashboard;
+pub mod incidents;
 pub mod jobs;
 pub mod report;

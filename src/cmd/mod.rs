@@ -3,6 +3,7 @@
 pub(crate) mod compact;
 pub(crate) mod dashboard;
 pub(crate) mod demo;
+pub(crate) mod incidents;
 pub(crate) mod ingest;
 pub(crate) mod jobs;
 pub(crate) mod lake;
@@ -28,5 +29,6 @@ pub(crate) fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Report(args) => report::run(args),
         Command::Jobs(args) => jobs::run(args),
         Command::Dashboard(args) => dashboard::run(args),
+        Command::Incidents(args) => incidents::run(args),
     }
 }

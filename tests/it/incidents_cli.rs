@@ -96,13 +96,3 @@ fn incidents_open_list_show_close() {
         .code(2)
         .stderr(predicate::str::contains("device_offline"));
 }
-
-#[test]
-fn feed_without_a_sink_is_a_configuration_error() {
-    let dir = tempfile::tempdir().unwrap();
-    roomsight()
-        .args(["feed", "--once", "--lake", dir.path().to_str().unwrap()])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("no sink is configured"));
-}

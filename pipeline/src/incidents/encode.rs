@@ -2,12 +2,12 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use datafusion::arrow::array::builder::{Int64Builder, StringBuilder, TimestampMicrosecondBuilder};
 use datafusion::arrow::array::{
     Array, ArrayRef, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
 };
-use bytes::Bytes;
-use chrono::{DateTime, Utc};
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
@@ -18,7 +18,9 @@ use serde_json::{Map, Value};
 use super::model::IncidentEvent;
 
 /// Encodes events as one Parquet file (zstd) of the `incident_events` schema.
-pub(crate) fn encode(events: &[IncidentEvent]) -> Result<Vec<u8>, datafusion::parquet::errors::ParquetError> {
+pub(crate) fn encode(
+    events: &[IncidentEvent],
+) -> Result<Vec<u8>, datafusion::parquet::errors::ParquetError> {
     let batch = to_batch(events)?;
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
@@ -28,7 +30,9 @@ pub(crate) fn encode(events: &[IncidentEvent]) -> Result<Vec<u8>, datafusion::pa
     writer.into_inner()
 }
 
-fn to_batch(events: &[IncidentEvent]) -> Result<RecordBatch, datafusion::parquet::errors::ParquetError> {
+fn to_batch(
+    events: &[IncidentEvent],
+) -> Result<RecordBatch, datafusion::parquet::errors::ParquetError> {
     let n = events.len();
     let strings = |f: &dyn Fn(&IncidentEvent) -> Option<String>| -> ArrayRef {
         let mut b = StringBuilder::with_capacity(n, n * 16);
