@@ -90,15 +90,15 @@ pub(crate) fn run<E>(
             }
         });
         sent?;
-        if let Some(t1) = ready_until {
-            if (t1 - start) % DAY == 0 || t1 == end {
-                progress(Progress {
-                    days_done: ((t1 - start) / DAY) as u32,
-                    days: config.days,
-                    lines: merge.summary.lines,
-                    bytes: merge.summary.bytes,
-                });
-            }
+        if let Some(t1) = ready_until
+            && ((t1 - start) % DAY == 0 || t1 == end)
+        {
+            progress(Progress {
+                days_done: ((t1 - start) / DAY) as u32,
+                days: config.days,
+                lines: merge.summary.lines,
+                bytes: merge.summary.bytes,
+            });
         }
         let Some((_, t1)) = next else { break };
         for (st, lines) in streams.iter_mut().zip(&mut ready) {

@@ -185,10 +185,10 @@ pub(crate) fn plan_room(room: &Room, ctx: &FleetContext<'_>, unenroll: bool) -> 
     }
     // Steps and lines planned before a later-planned restart are sent once the device is back.
     for t in &mut one_offs {
-        if matches!(t.item, OneOff::Update { .. } | OneOff::Log { .. }) {
-            if let Some(down) = power.down_at(t.ts) {
-                t.ts = down.end + 5 * crate::clock::SEC;
-            }
+        if matches!(t.item, OneOff::Update { .. } | OneOff::Log { .. })
+            && let Some(down) = power.down_at(t.ts)
+        {
+            t.ts = down.end + 5 * crate::clock::SEC;
         }
     }
     // Nothing but the unenrollment itself is sent once the device has left management.

@@ -211,9 +211,9 @@ impl fmt::Display for Timestamp {
         )?;
         let n = self.nanos;
         if n == 0 {
-        } else if n % 1_000_000 == 0 {
+        } else if n.is_multiple_of(1_000_000) {
             write!(f, ".{:03}", n / 1_000_000)?;
-        } else if n % 1000 == 0 {
+        } else if n.is_multiple_of(1000) {
             write!(f, ".{:06}", n / 1000)?;
         } else {
             write!(f, ".{n:09}")?;
@@ -248,7 +248,7 @@ fn expect(b: &[u8], at: usize, c: u8) -> Result<(), TimestampError> {
 }
 
 fn is_leap(y: u32) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+    (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400)
 }
 
 fn days_in_month(y: u32, m: u32) -> u32 {

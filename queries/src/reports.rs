@@ -343,8 +343,6 @@ impl Report {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "tests")]
-
     use super::*;
 
     fn day(d: u32) -> NaiveDate {

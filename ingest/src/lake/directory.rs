@@ -123,8 +123,6 @@ pub async fn write_rooms(lake: &Lake, rooms: &[Room]) -> Result<LoadedDirectory,
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "tests")]
-
     use bytes::Bytes;
     use object_store::ObjectStoreExt;
 

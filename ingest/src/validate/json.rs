@@ -84,10 +84,10 @@ pub(super) fn decode_str(raw: &RawValue) -> Option<Cow<'_, str>> {
     let text = raw.get();
     // The object parse already checked the string; without a backslash its content is the
     // text between the quotes, so it need not be scanned a second time.
-    if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-        if !inner.contains('\\') {
-            return Some(Cow::Borrowed(inner));
-        }
+    if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"'))
+        && !inner.contains('\\')
+    {
+        return Some(Cow::Borrowed(inner));
     }
     let mut de = serde_json::Deserializer::from_str(text);
     de.deserialize_str(StrVisitor).ok()

@@ -168,13 +168,13 @@ fn metrics<'a>(f: &Fields<'a>) -> Judged<Metrics<'a>> {
                 "must be a finite number",
             ));
         }
-        if let Some(m) = known_metric(name) {
-            if v < m.min || v > m.max {
-                return Err(out_of_range(
-                    format!("metrics.{name}"),
-                    format!("must be within {}, got {v}", range_text(m.min, m.max)),
-                ));
-            }
+        if let Some(m) = known_metric(name)
+            && (v < m.min || v > m.max)
+        {
+            return Err(out_of_range(
+                format!("metrics.{name}"),
+                format!("must be within {}, got {v}", range_text(m.min, m.max)),
+            ));
         }
         metrics.push(name.clone(), v);
     }

@@ -124,14 +124,14 @@ async fn run(
         .await
         .map_err(|source| DashboardError::Query {
             what: what.to_owned(),
-            source,
+            source: Box::new(source),
         })?;
     df.collect()
         .await
         .map(Rows)
         .map_err(|source| DashboardError::Collect {
             what: what.to_owned(),
-            source,
+            source: Box::new(source),
         })
 }
 

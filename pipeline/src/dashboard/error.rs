@@ -8,16 +8,16 @@ pub enum DashboardError {
     Query {
         /// Which chart or figure.
         what: String,
-        /// The SQL crate's error.
-        source: roomsight_queries::Error,
+        /// The SQL crate's error (boxed: it is large and rare).
+        source: Box<roomsight_queries::Error>,
     },
     /// A query failed while running (the lake's files, or memory).
     #[error("running the dashboard's {what} query failed")]
     Collect {
         /// Which chart or figure.
         what: String,
-        /// DataFusion's error.
-        source: datafusion::error::DataFusionError,
+        /// DataFusion's error (boxed: it is large and rare).
+        source: Box<datafusion::error::DataFusionError>,
     },
     /// A query returned no column of this name (a bug: the SQL and the code disagree).
     #[error("internal error (a bug): a dashboard query has no column `{column}`")]

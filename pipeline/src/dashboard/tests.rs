@@ -1,5 +1,4 @@
 //! The page's structure: every chart present, nothing fetched from the network, text escaped.
-#![expect(clippy::unwrap_used, reason = "test fixtures")]
 
 use chrono::{NaiveDate, NaiveDateTime};
 use roomsight_queries::{Catalog, CatalogOptions};

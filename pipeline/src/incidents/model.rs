@@ -331,7 +331,6 @@ impl Observation {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "test fixtures")]
 mod tests {
     use super::*;
 

@@ -1,5 +1,4 @@
 //! Scheduler tests over a real (temporary) lake with a fake report runner.
-#![expect(clippy::unwrap_used, reason = "test fixtures")]
 
 use std::sync::Mutex;
 

@@ -71,10 +71,10 @@ impl Zones {
     }
 
     fn get(&mut self, name: &str) -> Result<Tz> {
-        if let Some((n, tz)) = &self.last {
-            if n == name {
-                return Ok(*tz);
-            }
+        if let Some((n, tz)) = &self.last
+            && n == name
+        {
+            return Ok(*tz);
         }
         let Ok(tz) = name.parse::<Tz>() else {
             return exec_err!(
@@ -101,14 +101,8 @@ fn coerce(name: &str, args: &[DataType], ts_type: DataType) -> Result<Vec<DataTy
     match args {
         [
             DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 | DataType::Null,
-            tz,
-        ] if matches!(
-            tz,
-            DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 | DataType::Null
-        ) =>
-        {
-            Ok(vec![ts_type, DataType::Utf8])
-        }
+            DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 | DataType::Null,
+        ] => Ok(vec![ts_type, DataType::Utf8]),
         _ => plan_err!("{name} takes (timestamp, time zone name), got {args:?}"),
     }
 }
@@ -247,7 +241,6 @@ impl ScalarUDFImpl for UtcFromLocal {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "test fixtures")]
 mod tests {
     use chrono::NaiveDate;
 

@@ -101,6 +101,10 @@ pub(crate) fn peripheral(
 }
 
 /// An update step on `target`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one argument per field of the event"
+)]
 pub(crate) fn update(
     id: &str,
     ts: &str,

@@ -1,5 +1,3 @@
-#![expect(clippy::unwrap_used, reason = "test fixtures")]
-
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
