@@ -199,13 +199,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("exporting `{name}` to {} failed", path.display()))?;
             println!("wrote {} partitions to {}", parts.len(), path.display());
         }
-        Some(path) => {
-            let file = std::fs::File::create(path).with_context(|| {
-                format!("cannot create {}: check the --out path", path.display())
-            })?;
-            let mut out = std::io::BufWriter::new(file);
-            report::write_text(&run, format, &mut out, &path.display().to_string())?;
-        }
+        Some(path) => report::write_file(&run, format, path)
+            .with_context(|| format!("cannot write {}: check the --out path", path.display()))?,
         None => {
             let stdout = std::io::stdout();
             let mut out = stdout.lock();

@@ -41,11 +41,11 @@ fn main() -> anyhow::Result<()> {
             reports::names().collect::<Vec<_>>().join(", ")
         );
     };
+    // `bind` refuses a window of the wrong kind for the report, with the reason.
     let window = match (args.from, args.to, args.as_of) {
-        (Some(from), Some(to), None) if report.kind.is_range() => Window::Range { from, to },
-        (None, None, Some(at)) if !report.kind.is_range() => Window::AsOf(at),
-        _ if report.kind.is_range() => bail!("`{}` takes --from and --to", report.name),
-        _ => bail!("`{}` takes --as-of", report.name),
+        (Some(from), Some(to), None) => Window::Range { from, to },
+        (None, None, Some(at)) => Window::AsOf(at),
+        _ => bail!("give --from and --to (date-range reports) or --as-of (snapshots)"),
     };
     let bound = report.bind(&ReportParams::new(window))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -81,10 +81,11 @@ pub fn number(value: f64) -> String {
         return "–".to_owned();
     }
     // One decimal below 100, none from 100 on (rounded, not cut: 1,234,567.8 → 1,234,568).
-    let rounded = if value.abs() >= 99.95 {
-        value.round()
-    } else {
+    let decimal = value.abs() < 99.95;
+    let rounded = if decimal {
         (value * 10.0).round() / 10.0
+    } else {
+        value.round()
     };
     let whole = rounded.trunc().abs() as u64;
     let mut digits = whole.to_string();
@@ -95,7 +96,7 @@ pub fn number(value: f64) -> String {
     }
     let sign = if rounded < 0.0 { "-" } else { "" };
     let fraction = (rounded.fract().abs() * 10.0).round() as u64;
-    if fraction == 0 || whole >= 100 {
+    if fraction == 0 {
         format!("{sign}{digits}{grouped}")
     } else {
         format!("{sign}{digits}{grouped}.{fraction}")

@@ -83,6 +83,13 @@ pub fn write_text(
     out.flush().map_err(&fail)
 }
 
+/// Writes the rows as text (`Table`, `Csv` or `Json`) into the file at `path`, replacing it.
+pub fn write_file(run: &ReportRun, format: Format, path: &std::path::Path) -> Result<()> {
+    let target = path.display().to_string();
+    let file = std::fs::File::create(path).map_err(io_error(&target))?;
+    write_text(run, format, &mut std::io::BufWriter::new(file), &target)
+}
+
 /// Writes the rows as a Parquet directory at `dir` (created if missing), laid out as the lake's
 /// outputs.
 pub async fn write_parquet_dir(

@@ -36,7 +36,7 @@ pub mod output;
 mod run;
 
 pub use error::{Error, Result};
-pub use export::{Format, write_parquet_dir, write_text};
+pub use export::{Format, write_file, write_parquet_dir, write_text};
 pub use output::{PartitionKey, WrittenPartition, write_partitions};
 pub use run::{ReportRun, lookup, run_report};
 

@@ -74,10 +74,7 @@ pub(crate) async fn compute(
             .with_context(|| format!("could not write the `{}` report", definition.name))?;
         if definition.name == "inventory" {
             let path = out_dir.join("inventory.csv");
-            let file = std::fs::File::create(&path)
-                .with_context(|| format!("could not create {}", path.display()))?;
-            let mut out = std::io::BufWriter::new(file);
-            report::write_text(&run, Format::Csv, &mut out, &path.display().to_string())?;
+            report::write_file(&run, Format::Csv, &path)?;
             inventory = Some(path);
         }
         reports.push((definition.name, run.rows(), run.elapsed.as_secs_f64()));

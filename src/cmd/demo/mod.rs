@@ -60,7 +60,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&fleet_dir)
         .with_context(|| format!("could not create {}", fleet_dir.display()))?;
     fresh_lake(&lake_dir)?;
-    let start = chrono::Utc::now().date_naive() - chrono::Days::new(u64::from(args.days));
+    let now = chrono::Utc::now();
+    let start = now.date_naive() - chrono::Days::new(u64::from(args.days));
     let mut config = SimConfig::new(args.rooms, args.days, start, args.seed);
     config.duplicates = 0.01;
     config.late = 0.01;
@@ -166,12 +167,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         .block_on(status(&lake))
         .context("could not read the demo lake's status")?;
     let out_dir = args.dir.join("out");
-    let yesterday = chrono::Utc::now().date_naive() - chrono::Days::new(1);
+    let last_day = now.date_naive() - chrono::Days::new(1);
     let insights = runtime.block_on(insights::compute(
         &lake,
         &fleet_dir.join("rooms.csv"),
-        (start, yesterday),
-        chrono::Utc::now(),
+        (start, last_day),
+        now,
         &out_dir,
     ))?;
 
@@ -198,7 +199,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     print!("{lake_status}");
     println!();
     println!(
-        "reports over {start} … {yesterday} ({} rooms in the directory):",
+        "reports over {start} … {last_day} ({} rooms in the directory):",
         insights.rooms
     );
     for (name, rows, seconds) in &insights.reports {
