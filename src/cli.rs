@@ -6,7 +6,8 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cmd::{
-    compact, dashboard, demo, incidents, ingest, jobs, lake, report, rooms, simulate, validate,
+    compact, dashboard, demo, detect, feed, incidents, ingest, jobs, lake, models, report, rooms,
+    simulate, validate,
 };
 
 /// Meeting-room telemetry: Kafka → Parquet lake → reports, incidents and ticketing.
@@ -127,6 +128,14 @@ pub(crate) enum Command {
     Dashboard(dashboard::Args),
     /// Read and manage incidents (`list`, `show ID`, `open …`, `close ID`).
     Incidents(incidents::Args),
+    /// Run the rules and the anomaly model over a date range and apply incidents.md's
+    /// lifecycle: open, update, resolve, reopen, auto-close; re-running changes nothing.
+    Detect(detect::Args),
+    /// Deliver incident events to the ticketing sinks (Kafka `room-incidents`, ServiceNow,
+    /// a webhook) from the lake's durable outbox, in order per incident, exactly once in effect.
+    Feed(feed::Args),
+    /// The anomaly model: `train` on a lake, `eval` against labelled faults, `score` a CSV series.
+    Models(models::Args),
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
+use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit};
 
 use crate::error::{Error, Result};
 
@@ -41,13 +41,28 @@ pub fn strings(
         .collect())
 }
 
-/// An integer (or timestamp, as its raw count) column; nulls become `None`.
+/// An integer column, or a timestamp column as microseconds since the epoch whatever its unit
+/// (`date_bin` answers in nanoseconds); nulls become `None`.
 pub fn ints(
     batch: &RecordBatch,
     query: &'static str,
     name: &'static str,
 ) -> Result<Vec<Option<i64>>> {
-    let col = column(batch, query, name, &DataType::Int64)?;
+    let col = match batch.column_by_name(name).map(|c| c.data_type()) {
+        Some(DataType::Timestamp(unit, tz)) if *unit != TimeUnit::Microsecond => {
+            let micros = column(
+                batch,
+                query,
+                name,
+                &DataType::Timestamp(TimeUnit::Microsecond, tz.clone()),
+            )?;
+            cast(&micros, &DataType::Int64).map_err(|_| Error::Column {
+                query,
+                column: name,
+            })?
+        }
+        _ => column(batch, query, name, &DataType::Int64)?,
+    };
     let a = col.as_primitive::<Int64Type>();
     Ok((0..a.len())
         .map(|i| a.is_valid(i).then(|| a.value(i)))

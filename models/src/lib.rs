@@ -10,6 +10,18 @@
 //!
 //! It must not open incidents itself (it returns scores and alarms; `pipeline` owns the
 //! lifecycle) and must not depend on Kafka.
-//!
-//! Status: built on the incidents issue (#5); until then this crate holds no code, and the CLI
-//! offers none of its commands.
+
+pub mod alarm;
+pub mod columns;
+pub mod error;
+pub mod eval;
+pub mod features;
+pub mod firmware;
+pub mod intermittent;
+pub mod mixture;
+pub mod model;
+pub mod robust;
+pub mod scaling;
+pub mod series;
+
+pub use error::{Error, Result};

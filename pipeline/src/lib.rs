@@ -12,6 +12,8 @@
 //! itself (that is `ingest`) nor embed SQL text outside `queries`.
 
 pub mod dashboard;
+pub mod detect;
+pub mod feed;
 pub mod incidents;
 pub mod jobs;
 pub mod report;

@@ -3,10 +3,13 @@
 pub(crate) mod compact;
 pub(crate) mod dashboard;
 pub(crate) mod demo;
+pub(crate) mod detect;
+pub(crate) mod feed;
 pub(crate) mod incidents;
 pub(crate) mod ingest;
 pub(crate) mod jobs;
 pub(crate) mod lake;
+pub(crate) mod models;
 pub(crate) mod report;
 pub(crate) mod rooms;
 pub(crate) mod simulate;
@@ -30,5 +33,8 @@ pub(crate) fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Jobs(args) => jobs::run(args),
         Command::Dashboard(args) => dashboard::run(args),
         Command::Incidents(args) => incidents::run(args),
+        Command::Detect(args) => detect::run(args),
+        Command::Feed(args) => feed::run(args),
+        Command::Models(args) => models::run(args),
     }
 }

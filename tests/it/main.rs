@@ -2,7 +2,8 @@
 #![allow(clippy::unwrap_used, reason = "test fixtures fail loudly by design")]
 
 mod dashboard;
-// feed_cli.rs joins when `roomsight feed` is wired in (issue 5).
+mod detect;
+mod feed_cli;
 mod incidents_cli;
 mod ingest;
 mod ingest_kafka;

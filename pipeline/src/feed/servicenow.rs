@@ -90,9 +90,6 @@ pub(crate) struct ServiceNowSink {
     table: String,
 }
 
-/// A request's answer, or why there was none.
-type Answer = Result<Value, Delivery>;
-
 impl ServiceNowSink {
     pub(crate) fn new(config: ServiceNowConfig) -> Result<ServiceNowSink, String> {
         let client = reqwest::Client::builder()

@@ -34,6 +34,9 @@ impl Ticket {
 #[derive(Default)]
 pub(crate) struct State {
     pub(crate) tickets: Vec<Ticket>,
+    /// Tickets ever created: sys_ids and numbers are never reused, as on a real instance,
+    /// even after a test deletes tickets.
+    pub(crate) created: usize,
     /// Answers to give before behaving normally: (status, Retry-After).
     pub(crate) failures: VecDeque<(u16, Option<String>)>,
     /// Refuse every POST whose correlation_id starts with this (HTTP 400).
@@ -204,7 +207,8 @@ async fn handle(
                         json!({"error": {"message": "Invalid value for field category"}}),
                     )
                 } else {
-                    let n = s.tickets.len() + 1;
+                    s.created += 1;
+                    let n = s.created;
                     let mut fields = fields;
                     fields.insert("state".into(), "1".into());
                     fields.insert(

@@ -350,7 +350,7 @@ async fn a_404_on_update_recreates_the_ticket() {
     assert!(feed(&fake, &store).await.all_delivered());
     let a = id_of(&events, "a");
     fake.with(|s| s.tickets.retain(|t| t.field("correlation_id") != a));
-    incidents::apply(
+    let out = incidents::apply(
         &store,
         vec![offline("a", "2026-03-02T10:00:00Z", None)],
         &utc,
@@ -358,6 +358,11 @@ async fn a_404_on_update_recreates_the_ticket() {
     )
     .await
     .unwrap();
+    assert!(
+        out.iter()
+            .any(|e| e.incident_id == a && e.event == EventKind::Updated),
+        "{out:#?}"
+    );
     let report = feed(&fake, &store).await;
     assert!(report.all_delivered(), "{report:?}");
     let tickets = fake.tickets();

@@ -3,6 +3,8 @@
 
 #![expect(clippy::unwrap_used, reason = "test fixtures")]
 
-// The feed tests (fake_servicenow.rs, feed_*.rs) join when `roomsight_pipeline::feed` is
-// compiled in (issue 5); until then only the incident store is tested here.
+mod fake_servicenow;
+mod feed_kafka;
+mod feed_servicenow;
+mod feed_webhook;
 mod incident_store;
