@@ -5,10 +5,17 @@
 //! regressed group. Instead, each firmware change of a peripheral is judged as a step: the
 //! robust change of each quality metric (and the error rate) between the `before` period on the
 //! old firmware and the `after` period on the new one, in units of the peripheral's own spread,
-//! oriented so worse is positive. The steps of every peripheral that made the same change
-//! (`kind, make, model`, old → new firmware) form the change's cohort; once the cohort's median
-//! step reaches `threshold`, every member still on the new firmware is alarmed (one alarm per
-//! peripheral, each needing its own ticket) until it leaves that firmware (a rollback).
+//! oriented so worse is positive. The steps of every peripheral that took the same release
+//! (`make, model` and the new firmware, whatever the kind and the firmware it came from) form
+//! the release's cohort: a firmware is built for a product, and the camera, microphone and
+//! speaker of one video bar take it together, so a release that hurts the camera a lot and the
+//! microphone a little is judged as one. Once the cohort's median step reaches `threshold`,
+//! every member still on the new firmware is alarmed (one alarm per peripheral, each needing
+//! its own ticket) until it leaves that firmware (a rollback).
+//!
+//! One peripheral's step is not a verdict on a release: an update's reconnect and a quiet
+//! night can move one peripheral by a few spreads. So the median needs at least
+//! [`MIN_MEMBERS`] steps, unless the one step is beyond twice the threshold.
 
 use std::collections::BTreeMap;
 
@@ -20,6 +27,11 @@ use crate::robust::{MAD_TO_SIGMA, median, median_of};
 use crate::scaling::metric_slots;
 
 const HOUR: Micros = 3_600_000_000;
+
+/// Steps needed before the cohort's median is a verdict (see the module doc).
+pub const MIN_MEMBERS: usize = 2;
+/// A lone step this many times the threshold is a verdict by itself.
+const LONE_STEP_FACTOR: f64 = 2.0;
 
 /// The detector's settings.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -67,6 +79,8 @@ pub struct FirmwareAlarm {
 /// One firmware change of one peripheral.
 struct Change {
     series: usize,
+    /// The firmware it came from.
+    from: String,
     /// When the step is known (end of the `after` period).
     known: Micros,
     /// When the peripheral left the new firmware, if it did.
@@ -80,8 +94,7 @@ pub fn regressions(
     window: Micros,
     cfg: &FirmwareConfig,
 ) -> Vec<FirmwareAlarm> {
-    let mut groups: BTreeMap<(String, String, String, String, String), Vec<Change>> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<(String, String, String), Vec<Change>> = BTreeMap::new();
     for (si, s) in series.iter().enumerate() {
         if metric_slots(&s.kind).is_empty() {
             continue;
@@ -99,14 +112,13 @@ pub fn regressions(
                 .find(|w| w.firmware != cur.firmware)
                 .map(|w| w.start);
             let key = (
-                s.kind.clone(),
                 s.make.clone(),
                 s.model.clone(),
-                s.firmware_of(prev).to_owned(),
                 s.firmware_of(cur).to_owned(),
             );
             groups.entry(key).or_default().push(Change {
                 series: si,
+                from: s.firmware_of(prev).to_owned(),
                 known: cur.start + cfg.after,
                 left,
                 step: delta,
@@ -114,14 +126,15 @@ pub fn regressions(
         }
     }
     let mut out = Vec::new();
-    for ((_, _, _, from, to), mut changes) in groups {
+    for ((_, _, to), mut changes) in groups {
         changes.sort_by_key(|c| (c.known, c.series));
         // The first moment the cohort's median step, over the steps known by then, is high.
         let mut verdict = None;
         for k in 0..changes.len() {
             let steps: Vec<f64> = changes[..=k].iter().map(|c| c.step).collect();
             let m = median_of(&steps).unwrap_or(0.0);
-            if m >= cfg.threshold {
+            let enough = k + 1 >= MIN_MEMBERS || m >= LONE_STEP_FACTOR * cfg.threshold;
+            if m >= cfg.threshold && enough {
                 verdict = Some((changes[k].known, m, k + 1));
                 break;
             }
@@ -141,7 +154,7 @@ pub fn regressions(
                     end: c.left,
                     peak: c.step,
                 },
-                from: from.clone(),
+                from: c.from.clone(),
                 to: to.clone(),
                 step: c.step,
                 cohort_step,
