@@ -73,7 +73,7 @@ impl Default for ModelConfig {
             components: 3,
             max_train_rows: 50_000,
             budget_per_100_days: 0.2,
-            threshold_margin: 1.2,
+            threshold_margin: 1.5,
             scale: ScaleConfig::default(),
             policy: AlarmPolicy::default(),
             intermittent: IntermittentConfig::default(),
@@ -338,6 +338,15 @@ impl Model {
             path: path.to_path_buf(),
             source,
         })
+    }
+
+    /// The model built into the binary, trained on a healthy simulated fleet (50 rooms × 14
+    /// days, seed 100; `scripts/train-builtin-model` regenerates it). Its features are relative
+    /// to each peripheral's own history and cohort, so it serves any estate as a start; train
+    /// on a quiet period of your own lake for thresholds fitted to it.
+    pub fn builtin() -> Model {
+        Model::from_json(include_str!("../builtin/model.json"))
+            .expect("models/builtin/model.json is a valid model (checked by a unit test)")
     }
 
     /// Parses a model from its JSON text.

@@ -110,9 +110,7 @@ pub(crate) fn load_model(path: Option<&PathBuf>) -> anyhow::Result<Model> {
         Some(p) => {
             Model::load(p).with_context(|| format!("while loading the model {}", p.display()))
         }
-        None => anyhow::bail!(
-            "no model given: pass --model FILE (train one with `roomsight models train`)"
-        ),
+        None => Ok(Model::builtin()),
     }
 }
 

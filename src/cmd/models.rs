@@ -72,7 +72,7 @@ pub(crate) struct TrainArgs {
         long,
         env = "ROOMSIGHT_THRESHOLD_MARGIN",
         value_name = "X",
-        default_value_t = 1.2
+        default_value_t = 1.5
     )]
     pub(crate) threshold_margin: f64,
 

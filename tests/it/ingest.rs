@@ -272,4 +272,21 @@ fn the_demo_streams_a_fleet_through_kafka_into_the_lake() {
     );
     let page = std::fs::read_to_string(printed("dashboard:")).unwrap();
     assert!(page.contains("<svg"), "the page draws charts");
+
+    // Detection ran, and the incidents it says it opened are the lake's.
+    let said: usize = text
+        .lines()
+        .find(|l| l.starts_with("detection"))
+        .and_then(|l| l.rsplit(": ").next()?.split(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("the demo reports its detection: {text}"));
+    let listed = roomsight()
+        .args(["incidents", "list", "--all", "--format", "json", "--lake"])
+        .arg(dir.path().join("lake"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let listed: serde_json::Value = serde_json::from_slice(&listed).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), said, "{text}");
 }

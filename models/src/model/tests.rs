@@ -140,3 +140,11 @@ fn assert_close(a: &serde_json::Value, b: &serde_json::Value) {
         _ => assert_eq!(a, b),
     }
 }
+
+#[test]
+fn the_builtin_model_loads_and_has_a_budgeted_threshold() {
+    let m = Model::builtin();
+    assert_eq!(m.features, FEATURE_NAMES);
+    assert!(m.config.policy.open_threshold > m.config.policy.clear_threshold);
+    assert!(m.training.alarms_at_threshold as f64 <= m.training.alarms_allowed);
+}

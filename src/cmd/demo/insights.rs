@@ -1,13 +1,18 @@
-//! The demo's second half: the room directory into the lake, every report of reports.md over
-//! the simulated days, the bulk inventory export and the estate dashboard.
+//! The demo's second half: the room directory into the lake, detection with the built-in
+//! model (incidents into the lake), every report of reports.md over the simulated days, the
+//! bulk inventory export and the estate dashboard.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use roomsight_ingest::lake::directory::write_rooms;
 use roomsight_ingest::lake::store::Lake;
 use roomsight_ingest::rooms::read_rooms;
+use roomsight_models::model::Model;
+use roomsight_pipeline::detect::{DateRange, DetectConfig, detect_and_apply};
+use roomsight_pipeline::incidents::{self, IncidentEvent, IncidentStore};
 use roomsight_pipeline::report::{self, Format};
 use roomsight_queries::reports::{REPORTS, ReportParams, Window};
 use roomsight_queries::{Catalog, CatalogOptions};
@@ -18,6 +23,10 @@ use crate::progress;
 pub(crate) struct Insights {
     /// Rooms loaded into the room directory.
     pub(crate) rooms: usize,
+    /// Incident events detection wrote.
+    pub(crate) incident_events: usize,
+    /// Every incident after detection (its latest event), newest opening first.
+    pub(crate) incidents: Vec<IncidentEvent>,
     /// Per report: its name, rows and seconds.
     pub(crate) reports: Vec<(&'static str, usize, f64)>,
     /// The bulk inventory export (CSV).
@@ -26,7 +35,7 @@ pub(crate) struct Insights {
     pub(crate) dashboard: PathBuf,
 }
 
-/// Loads `rooms_csv`, runs every report (date-range ones over `from..=to`, snapshots as of
+/// Loads `rooms_csv`, runs detection over `from..=to`, runs every report (date-range ones over `from..=to`, snapshots as of
 /// `as_of`) writing their outputs into the lake, exports the inventory as CSV and draws the
 /// dashboard, both under `out_dir`.
 pub(crate) async fn compute(
@@ -54,6 +63,24 @@ pub(crate) async fn compute(
     let catalog = Catalog::open(lake.url(), CatalogOptions::default())
         .await
         .with_context(|| format!("could not open the demo lake at {} for SQL", lake.url()))?;
+    let store = IncidentStore::new(Arc::clone(lake.store()));
+    let bar = progress::spinner("detect");
+    let (_, events) = detect_and_apply(
+        &catalog,
+        &store,
+        DateRange { from, to },
+        &Model::builtin(),
+        &DetectConfig::default(),
+    )
+    .await
+    .context("the demo's detection failed")?;
+    let mut current = incidents::incidents(&store)
+        .await
+        .context("could not read the incidents detection wrote")?
+        .latest;
+    current.sort_by(|a, b| (b.opened_at, &a.incident_id).cmp(&(a.opened_at, &b.incident_id)));
+    bar.finish_and_clear();
+
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("could not create {}", out_dir.display()))?;
     let bar = progress::steps(REPORTS.len() as u64, "reports");
@@ -86,6 +113,8 @@ pub(crate) async fn compute(
         .context("could not draw the demo's dashboard")?;
     Ok(Insights {
         rooms: loaded.rooms,
+        incident_events: events.len(),
+        incidents: current,
         reports,
         inventory: inventory.context("the report registry has no `inventory` report")?,
         dashboard,

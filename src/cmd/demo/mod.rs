@@ -198,6 +198,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     println!();
     print!("{lake_status}");
     println!();
+    print_incidents(&insights, &lake_dir);
+    println!();
     println!(
         "reports over {start} … {last_day} ({} rooms in the directory):",
         insights.rooms
@@ -217,6 +219,50 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     println!("done in {:.1} s", started.elapsed().as_secs_f64());
     runtime.shutdown_timeout(Duration::from_secs(2));
     Ok(ExitCode::SUCCESS)
+}
+
+/// Incidents shown in full; the rest are counted.
+const SHOWN_INCIDENTS: usize = 15;
+
+/// What detection found: counts per kind and state, then the newest incidents.
+fn print_incidents(insights: &insights::Insights, lake_dir: &Path) {
+    let all = &insights.incidents;
+    let mut by_kind: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+    for e in all {
+        *by_kind
+            .entry((e.kind.as_str(), e.state.as_str()))
+            .or_default() += 1;
+    }
+    println!(
+        "detection (rules and the built-in model) wrote {} incident events: {} incidents",
+        insights.incident_events,
+        all.len()
+    );
+    for ((kind, state), n) in &by_kind {
+        println!("  {kind:<24} {state:<9} {n:>5}");
+    }
+    if all.is_empty() {
+        return;
+    }
+    println!("newest:");
+    for e in all.iter().take(SHOWN_INCIDENTS) {
+        println!(
+            "  {}  {:<23} {:<8} {:<8} {:<15} {}",
+            e.opened_at.format("%Y-%m-%d %H:%M"),
+            e.kind.as_str(),
+            e.severity.as_str(),
+            e.state.as_str(),
+            e.peripheral_id.as_deref().unwrap_or(&e.device_id),
+            e.summary
+        );
+    }
+    if all.len() > SHOWN_INCIDENTS {
+        println!(
+            "  … and {} more: roomsight incidents list --lake {}",
+            all.len() - SHOWN_INCIDENTS,
+            lake_dir.display()
+        );
+    }
 }
 
 /// Removes a previous demo's lake (only if it is one: it has a commit log), so the new
