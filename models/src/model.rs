@@ -13,8 +13,13 @@
 //! one-class SVM would need O(n²) training to learn; (b) the likelihood grows smoothly with
 //! distance and with *combinations* of mild deviations (a little more errors *and* a little lower
 //! frame rate), which KMeans centroid distance treats as isotropic; and (c) it is a handful of
-//! numbers, so saving and loading it is exact. Scaling does the heavy lifting: because every
-//! feature is already relative to the peripheral and its cohort, one model serves every kind.
+//! numbers, so a saved model scores as the trained one did (to a float's last bit). Scaling
+//! does the heavy lifting: because every feature is already relative to the peripheral and its
+//! cohort, one model serves every kind.
+//!
+//! The mixture is fitted to the *core* of the healthy windows (every feature within ±6): the
+//! odd spike window would otherwise earn a wide component of its own, under which a failing
+//! peripheral's windows look ordinary.
 //!
 //! Raw window scores are noise; alarms come from the [`crate::alarm`] policy (smoothing, minimum
 //! windows over, lower clear threshold, cooldown). The open threshold is not tuned for F1: it is
@@ -42,6 +47,8 @@ use crate::scaling::{DIM, FEATURE_NAMES, ScaleConfig, scale};
 const FORMAT: &str = "roomsight-peripheral-model";
 const VERSION: u32 = 1;
 const DAY: f64 = 86_400_000_000.0;
+/// Training windows with any scaled feature this far out are not fitted (see [`Model::train`]).
+const CORE_Z: f64 = 6.0;
 
 /// Everything that shapes training and scoring.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -198,8 +205,30 @@ impl Model {
                 needed,
             });
         }
-        let stride = rows.len().div_ceil(cfg.max_train_rows.max(needed));
-        let sample: Vec<f64> = rows.iter().step_by(stride).flatten().copied().collect();
+        // The mixture models the core of healthy behaviour: windows with a feature beyond
+        // `CORE_Z` (a camera's one-window dip, a touch console's latency spike, an error burst)
+        // are left out of the fit, or a wide component learns them and then finds a drifting
+        // peripheral's windows, clipped at the same values, likely. They stay in the threshold
+        // choice below, where the alarm policy's smoothing must absorb them within the budget.
+        let core: Vec<&[f64; DIM]> = rows
+            .iter()
+            .filter(|z| z.iter().all(|v| v.abs() < CORE_Z))
+            .collect();
+        if core.len() < needed {
+            return Err(Error::TooLittleData {
+                what: "the peripheral model (windows within the core of healthy behaviour)",
+                rows: core.len(),
+                needed,
+            });
+        }
+        let stride = core.len().div_ceil(cfg.max_train_rows.max(needed));
+        let sample: Vec<f64> = core
+            .iter()
+            .step_by(stride)
+            .copied()
+            .flatten()
+            .copied()
+            .collect();
         let n = sample.len() / DIM;
         let x = Array2::from_shape_vec((n, DIM), sample).expect("rows are DIM long");
         let mixture = Mixture::fit(&x, cfg.components)?;

@@ -6,7 +6,7 @@
 //!   and the analyst views) and the report outputs, under the names of cli.md;
 //! - the [`functions`] the SQL needs beyond DataFusion's (per-row time zones, version order);
 //! - one `.sql` file per report of `reports.md` and per view, each opening with a comment that
-//!   states what it computes.
+//!   states what it computes, and the SQL of detection's rules and the dashboard ([`sql`]).
 //!
 //! It must not write telemetry, schedule jobs or decide incidents (that is `pipeline`), and it
 //! reads the lake only through the table layout and schemas `roomsight-ingest` defines.
@@ -26,6 +26,7 @@ pub mod error;
 pub mod functions;
 pub mod outputs;
 pub mod reports;
+pub mod sql;
 pub mod tables;
 pub mod views;
 

@@ -3,7 +3,7 @@
 //! The period is the lake's heartbeats, oldest to newest; snapshots are taken as of the newest
 //! heartbeat (so a lake of last month's telemetry shows last month's health, not "all
 //! offline"). Each chart runs the report of reports.md that defines its numbers, through the
-//! report registry, and falls back to a small query of its own (`sql/*.sql`, each stating what
+//! report registry, and falls back to a small query of its own (`roomsight_queries::sql::dashboard`, each stating what
 //! it computes) when that report is not registered. A chart whose query fails is drawn empty and
 //! the failure is logged and named in the page's footer: one broken report does not hide the
 //! other five charts.
@@ -19,6 +19,7 @@ use datafusion::arrow::datatypes::{
 use datafusion::common::ScalarValue;
 use roomsight_queries::Catalog;
 use roomsight_queries::reports::{self, ReportParams, Window};
+use roomsight_queries::sql::dashboard;
 use tracing::warn;
 
 use super::error::{DashboardError, Result};
@@ -26,12 +27,12 @@ use super::model::{
     Dashboard, Headline, IncidentDay, ModelReliability, RingCompliance, SiteHealth,
 };
 
-const OVERVIEW: &str = include_str!("sql/overview.sql");
-const MEETINGS_LOCAL: &str = include_str!("sql/meetings_local.sql");
-const INCIDENTS_DAILY: &str = include_str!("sql/incidents_daily.sql");
-const PERIPHERAL_MODELS: &str = include_str!("sql/peripheral_models.sql");
-const UPDATE_RINGS: &str = include_str!("sql/update_rings.sql");
-const HEALTH_FALLBACK: &str = include_str!("sql/health_fallback.sql");
+const OVERVIEW: &str = dashboard::OVERVIEW;
+const MEETINGS_LOCAL: &str = dashboard::MEETINGS_LOCAL;
+const INCIDENTS_DAILY: &str = dashboard::INCIDENTS_DAILY;
+const PERIPHERAL_MODELS: &str = dashboard::PERIPHERAL_MODELS;
+const UPDATE_RINGS: &str = dashboard::UPDATE_RINGS;
+const HEALTH_FALLBACK: &str = dashboard::HEALTH_FALLBACK;
 
 /// Models with fewer peripheral-days than this are left off the reliability chart (noise).
 const MIN_PERIPHERAL_DAYS: f64 = 3.0;

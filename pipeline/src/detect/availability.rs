@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use roomsight_models::alarm::Micros;
 use roomsight_models::columns::{ints, strings};
 use roomsight_queries::Catalog;
+use roomsight_queries::sql::detect;
 use serde_json::{Map, Value, json};
 
 use super::config::RuleConfig;
@@ -19,10 +20,10 @@ use super::observe::{Condition, Subject};
 use super::query::{DateRange, run};
 use crate::incidents::{Kind, Severity};
 
-const GAPS: &str = include_str!("sql/heartbeat_gaps.sql");
-const SIGN_IN: &str = include_str!("sql/sign_in_changes.sql");
-const CONNECTION: &str = include_str!("sql/connection_changes.sql");
-const ENROLLMENT: &str = include_str!("sql/enrollment_changes.sql");
+const GAPS: &str = detect::HEARTBEAT_GAPS;
+const SIGN_IN: &str = detect::SIGN_IN_CHANGES;
+const CONNECTION: &str = detect::CONNECTION_CHANGES;
+const ENROLLMENT: &str = detect::ENROLLMENT_CHANGES;
 
 /// Silences shorter than this are heartbeat jitter, not a silent system.
 const SILENCE: Micros = 150_000_000;

@@ -15,7 +15,7 @@ use super::observe::{Condition, Subject};
 use super::query::{DateRange, run};
 use crate::incidents::{Kind, Severity};
 
-const SQL: &str = include_str!("sql/call_quality.sql");
+const SQL: &str = roomsight_queries::sql::detect::CALL_QUALITY;
 
 /// The SQL with the window sizes substituted.
 fn sql(cfg: &RuleConfig) -> String {

@@ -2,7 +2,7 @@
 //! condition intervals handed to the incident lifecycle.
 //!
 //! - [`config`]: the rules' thresholds (defaults as incidents.md);
-//! - the rules, each reading its inputs with SQL over the catalog (`sql/*.sql`):
+//! - the rules, each reading its inputs with SQL over the catalog (`roomsight_queries::sql::detect`):
 //!   `availability` (`device_offline`, `peripheral_disconnected`, `signed_out`), `updates`
 //!   (`update_failed`), `calls` (`call_quality_degraded`);
 //! - `anomaly`: the model's alarms (`roomsight-models`) as `peripheral_degrading`.

@@ -13,7 +13,7 @@ use super::observe::{Condition, Subject};
 use super::query::{DateRange, run};
 use crate::incidents::{Kind, Severity};
 
-const FAILED: &str = include_str!("sql/failed_updates.sql");
+const FAILED: &str = roomsight_queries::sql::detect::FAILED_UPDATES;
 
 /// The conditions of every failed or rolled-back step in `range`.
 pub(crate) async fn failed(
