@@ -261,5 +261,4 @@ pub fn parse_ts(s: &str) -> Option<Micros> {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "test fixtures")]
 mod tests;

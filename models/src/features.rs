@@ -192,5 +192,4 @@ fn fold_batch(batch: &RecordBatch, out: &mut Vec<PeripheralSeries>) -> Result<()
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "test fixtures")]
 mod tests;

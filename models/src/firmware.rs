@@ -208,5 +208,4 @@ fn step(s: &PeripheralSeries, i: usize, window: Micros, cfg: &FirmwareConfig) ->
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "test fixtures")]
 mod tests;

@@ -135,7 +135,6 @@ fn log_det_spd(a: &[f64], n: usize) -> Option<f64> {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "test fixtures")]
 mod tests {
     use super::*;
 

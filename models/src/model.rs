@@ -344,7 +344,7 @@ impl Model {
                 }),
             });
         }
-        out.sort_by(|a, b| (a.series, a.alarm.start).cmp(&(b.series, b.alarm.start)));
+        out.sort_by_key(|a| (a.series, a.alarm.start));
         out
     }
 
@@ -396,5 +396,4 @@ fn round3(x: f64) -> f64 {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "test fixtures")]
 mod tests;

@@ -228,5 +228,4 @@ fn cohort_ids(series: &[PeripheralSeries]) -> Vec<Vec<u32>> {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "test fixtures")]
 mod tests;

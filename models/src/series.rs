@@ -155,7 +155,6 @@ pub fn write_scored(out: impl Write, points: &[ScoredPoint]) -> std::io::Result<
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "test fixtures")]
 mod tests {
     use super::*;
 
