@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cmd::{
     compact, dashboard, demo, detect, feed, incidents, ingest, jobs, lake, models, report, rooms,
-    simulate, validate,
+    serve, simulate, sql, validate,
 };
 
 /// Meeting-room telemetry: Kafka → Parquet lake → reports, incidents and ticketing.
@@ -124,6 +124,12 @@ pub(crate) enum Command {
     /// The report scheduler (`jobs run --schedule FILE`): cron expressions per job, missed runs
     /// caught up, late data recomputed, every run recorded in the lake.
     Jobs(jobs::Args),
+    /// The analysts' SQL shell over the lake, its reports and incidents: interactive (line
+    /// editing, history, `\d` listings) or one-shot with `-e`/`-f`; table, CSV or JSON output.
+    Sql(sql::Args),
+    /// The Postgres wire-protocol SQL server for psql and BI tools: read-only, password-protected,
+    /// with a memory limit and a timeout per query.
+    Serve(serve::Args),
     /// Write the self-contained HTML estate dashboard (`--out DIR`); prints the page's path.
     Dashboard(dashboard::Args),
     /// Read and manage incidents (`list`, `show ID`, `open …`, `close ID`).

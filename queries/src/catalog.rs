@@ -71,6 +71,9 @@ impl std::fmt::Debug for Catalog {
 /// default schema `public`.
 pub fn session_config(options: &CatalogOptions) -> SessionConfig {
     let mut config = SessionConfig::new().with_information_schema(true);
+    // Spans let errors point at the offending spot of the query (the shell's caret, the
+    // server's error position).
+    config.options_mut().sql_parser.collect_spans = true;
     if let Some(n) = options.target_partitions {
         config = config.with_target_partitions(n.max(1));
     }

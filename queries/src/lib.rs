@@ -26,6 +26,8 @@ pub mod error;
 pub mod functions;
 pub mod outputs;
 pub mod reports;
+pub mod server;
+pub mod shell;
 pub mod sql;
 pub mod tables;
 pub mod views;

@@ -12,7 +12,9 @@ pub(crate) mod lake;
 pub(crate) mod models;
 pub(crate) mod report;
 pub(crate) mod rooms;
+pub(crate) mod serve;
 pub(crate) mod simulate;
+pub(crate) mod sql;
 pub(crate) mod validate;
 
 use std::process::ExitCode;
@@ -31,6 +33,8 @@ pub(crate) fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Rooms(args) => rooms::run(args),
         Command::Report(args) => report::run(args),
         Command::Jobs(args) => jobs::run(args),
+        Command::Sql(args) => sql::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Dashboard(args) => dashboard::run(args),
         Command::Incidents(args) => incidents::run(args),
         Command::Detect(args) => detect::run(args),

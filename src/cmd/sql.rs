@@ -206,8 +206,12 @@ fn report(error: &ShellError) {
     let mut message = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
+        // DataFusion wraps errors in errors that repeat them: print each text once.
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
         source = cause.source();
     }
     eprintln!("error: {message}");

@@ -13,6 +13,7 @@ mod lake;
 mod report;
 mod settings;
 mod simulate;
+mod sql_cli;
 #[path = "../../ingest/tests/it/tansu.rs"]
 mod tansu;
 mod validate;

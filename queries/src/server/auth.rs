@@ -46,7 +46,13 @@ pub(crate) struct Account {
 
 #[async_trait]
 impl AuthSource for Account {
-    async fn get_password(&self, login: &LoginInfo<'_>) -> PgWireResult<Password> {
+    // pgwire's trait elides the lifetime; naming it (`LoginInfo<'_>`) makes it early-bound and
+    // the impl would no longer match the trait.
+    #[expect(
+        elided_lifetimes_in_paths,
+        reason = "must match pgwire's trait signature"
+    )]
+    async fn get_password(&self, login: &LoginInfo) -> PgWireResult<Password> {
         let salt = random_bytes(4);
         let user = login.user().unwrap_or_default();
         let hash = if user == self.credentials.user {

@@ -33,6 +33,7 @@ use pgwire::types::format::FormatOptions;
 use tokio::time::Instant;
 use tracing::{debug, info};
 
+use super::cancel::{Cancels, SessionCancel, cancelled};
 use super::limits::{Deadline, Limits};
 use super::policy::{self, Action, Refused, Transaction, read_only_sql_options};
 use crate::shell::location::{char_offset, locate, locate_in_message};
@@ -53,10 +54,11 @@ pub(crate) struct SessionHandler {
     ctx: SessionContext,
     parser: Arc<SessionParser>,
     limits: Limits,
+    cancel: SessionCancel,
 }
 
 impl SessionHandler {
-    pub(crate) fn new(ctx: SessionContext, limits: Limits) -> Self {
+    pub(crate) fn new(ctx: SessionContext, limits: Limits, cancels: Arc<Cancels>) -> Self {
         let parser = Arc::new(SessionParser {
             ctx: ctx.clone(),
             sql: PostgresCompatibilityParser::new(),
@@ -65,6 +67,7 @@ impl SessionHandler {
             ctx,
             parser,
             limits,
+            cancel: SessionCancel::new(cancels),
         }
     }
 
@@ -103,7 +106,9 @@ impl SessionHandler {
         .await
         .map_err(|_| query_error(&timed_out(timeout), None))?
         .map_err(|e| query_error(&e, None))?;
-        let rows = rows_of(fields.clone(), Deadline::new(started, deadline, timeout));
+        let limited = Deadline::new(started, deadline, timeout)
+            .with_cancel(cancelled(self.cancel.watch(client)));
+        let rows = rows_of(fields.clone(), limited);
         Ok(Response::Query(QueryResponse::new(fields, rows)))
     }
 
@@ -165,9 +170,9 @@ impl SessionParser {
             Err(parse_error) => {
                 // DataFusion's own statements do not parse as Postgres: say they are refused
                 // rather than misspelt.
-                if let Ok(statements) = DFParser::parse_sql_with_dialect(sql, &PostgreSqlDialect {})
-                {
-                    for statement in &statements {
+                let datafusion = DFParser::parse_sql_with_dialect(sql, &PostgreSqlDialect {});
+                if let Ok(statements) = &datafusion {
+                    for statement in statements {
                         if !matches!(statement, DfStatement::Statement(_))
                             && let Err(refused) = policy::classify_datafusion(statement)
                         {
@@ -176,7 +181,15 @@ impl SessionParser {
                     }
                 }
                 let message = format!("syntax error: {parse_error}");
-                let position = locate_in_message(&message).and_then(|at| char_offset(sql, at));
+                // The compatibility parser's message has no position; DataFusion's own parser
+                // says where it stopped.
+                let position = locate_in_message(&message)
+                    .or_else(|| {
+                        datafusion
+                            .err()
+                            .and_then(|e| locate_in_message(&e.to_string()))
+                    })
+                    .and_then(|at| char_offset(sql, at));
                 Err(PgWireError::UserError(Box::new(with_position(
                     ErrorInfo::new("ERROR".to_owned(), "42601".to_owned(), message),
                     position,
@@ -466,7 +479,7 @@ pub(crate) fn query_error(error: &DataFusionError, sql: Option<&str>) -> PgWireE
             format!(
                 "the query needs more memory than the server allows per query ({message}); \
                  narrow it (a date range on `date`, fewer rooms) or ask the operator for a \
-                 larger --query-memory"
+                 larger --query-memory-mb"
             ),
         ),
         DataFusionError::SQL(..) => ("42601", root.to_string()),

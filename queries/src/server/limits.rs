@@ -4,8 +4,10 @@
 //! tasks it spawned) when the stream is dropped. [`Deadline`] wraps that stream: once the
 //! deadline passes it drops the query and yields one error, so a query that runs too long
 //! is cancelled whether it is still planning its first batch or streaming rows to a slow
-//! client. The memory limit is the session's pool (see [`super::session`]).
+//! client. A cancel request from the client ends it the same way ([`super::cancel`]). The
+//! memory limit is the session's pool (see [`super::session`]).
 
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -28,7 +30,7 @@ pub struct Limits {
 pub(crate) fn timeout_message(timeout: Duration) -> String {
     format!(
         "canceling statement: it ran longer than the server's query timeout ({}); narrow it \
-         (a date range on `date`, fewer rooms) or ask the operator for a longer --query-timeout",
+         (a date range on `date`, fewer rooms) or ask the operator for a longer --query-timeout-secs",
         humanize(timeout)
     )
 }
@@ -41,11 +43,13 @@ fn humanize(timeout: Duration) -> String {
     }
 }
 
-/// A record-batch stream that ends with a timeout error at `deadline`.
+/// A record-batch stream that ends with a timeout error at `deadline`, or with a
+/// cancellation error when its client asks.
 pub(crate) struct Deadline<S> {
     inner: Option<S>,
     sleep: Pin<Box<Sleep>>,
     timeout: Duration,
+    cancel: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
 }
 
 impl<S> Deadline<S> {
@@ -55,7 +59,17 @@ impl<S> Deadline<S> {
             inner: Some(inner),
             sleep: Box::pin(tokio::time::sleep_until(deadline)),
             timeout,
+            cancel: None,
         }
+    }
+
+    /// Also ends the stream when `cancelled` completes (the client's cancel request).
+    pub(crate) fn with_cancel(
+        mut self,
+        cancelled: impl Future<Output = ()> + Send + 'static,
+    ) -> Self {
+        self.cancel = Some(Box::pin(cancelled));
+        self
     }
 }
 
@@ -72,6 +86,13 @@ where
         if self.sleep.as_mut().poll(cx).is_ready() {
             self.inner = None;
             let message = timeout_message(self.timeout);
+            return Poll::Ready(Some(Err(DataFusionError::ResourcesExhausted(message))));
+        }
+        if let Some(cancel) = self.cancel.as_mut()
+            && cancel.as_mut().poll(cx).is_ready()
+        {
+            self.inner = None;
+            let message = super::cancel::CANCELED_BY_USER.to_owned();
             return Poll::Ready(Some(Err(DataFusionError::ResourcesExhausted(message))));
         }
         match self.inner.as_mut() {
@@ -99,6 +120,29 @@ mod tests {
             limited.next().await.is_none(),
             "the stream ends after the error"
         );
+    }
+
+    #[tokio::test]
+    async fn a_cancel_ends_the_stream_with_the_user_s_message() {
+        let timeout = Duration::from_secs(60);
+        let never = stream::pending::<Result<RecordBatch, DataFusionError>>();
+        let (cancel, cancelled) = tokio::sync::oneshot::channel::<()>();
+        let mut limited =
+            Deadline::new(never, Instant::now() + timeout, timeout).with_cancel(async move {
+                let _ = cancelled.await;
+            });
+        cancel.send(()).expect("the stream listens");
+        let err = limited
+            .next()
+            .await
+            .expect("an error item")
+            .expect_err("the cancel error");
+        assert!(
+            err.to_string()
+                .contains("canceling statement due to user request"),
+            "{err}"
+        );
+        assert!(limited.next().await.is_none());
     }
 
     #[tokio::test]

@@ -34,6 +34,7 @@
 //! ```
 
 mod auth;
+mod cancel;
 mod handler;
 pub mod limits;
 pub mod policy;
@@ -44,7 +45,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use datafusion::prelude::SessionContext;
-use pgwire::api::cancel::DefaultCancelHandler;
 use pgwire::api::{ConnectionManager, PgWireServerHandlers};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -55,6 +55,7 @@ pub use auth::Credentials;
 pub use limits::Limits;
 
 use auth::Startup;
+use cancel::{CancelRequests, Cancels};
 use handler::SessionHandler;
 
 /// How the server runs.
@@ -100,11 +101,19 @@ pub enum ServerError {
 }
 
 /// A bound server, ready to [`run`](Server::run).
-#[derive(Debug)]
 pub struct Server {
     listener: TcpListener,
     base: SessionContext,
     config: ServerConfig,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("listener", &self.listener)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Server {
@@ -154,6 +163,7 @@ impl Server {
             warn!("no password set: any local process can connect");
         }
         let connections = Arc::new(ConnectionManager::new());
+        let cancels = Arc::new(Cancels::default());
         let slots = Arc::new(Semaphore::new(self.config.max_connections.max(1)));
         let mut sessions = JoinSet::new();
         tokio::pin!(shutdown);
@@ -177,7 +187,7 @@ impl Server {
                         warn!(%peer, max = self.config.max_connections, "too many sessions; connection refused");
                         continue;
                     };
-                    let handlers = match self.connection(&connections) {
+                    let handlers = match self.connection(&connections, &cancels) {
                         Ok(handlers) => handlers,
                         Err(e) => {
                             warn!(%peer, error = %e, "cannot make a session");
@@ -201,12 +211,20 @@ impl Server {
     fn connection(
         &self,
         connections: &Arc<ConnectionManager>,
+        cancels: &Arc<Cancels>,
     ) -> Result<Arc<Connection>, datafusion::error::DataFusionError> {
         let ctx = session::session_with_memory_limit(&self.base, self.config.limits.memory)?;
         Ok(Arc::new(Connection {
             startup: Arc::new(Startup::new(self.config.credentials.as_ref(), connections)),
-            queries: Arc::new(SessionHandler::new(ctx, self.config.limits)),
-            cancel: Arc::new(DefaultCancelHandler::new(connections.clone())),
+            queries: Arc::new(SessionHandler::new(
+                ctx,
+                self.config.limits,
+                Arc::clone(cancels),
+            )),
+            cancel: Arc::new(CancelRequests::new(
+                Arc::clone(connections),
+                Arc::clone(cancels),
+            )),
         }))
     }
 }
@@ -215,7 +233,7 @@ impl Server {
 struct Connection {
     startup: Arc<Startup>,
     queries: Arc<SessionHandler>,
-    cancel: Arc<DefaultCancelHandler>,
+    cancel: Arc<CancelRequests>,
 }
 
 impl PgWireServerHandlers for Connection {

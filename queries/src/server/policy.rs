@@ -114,7 +114,11 @@ pub fn classify(statement: &Statement) -> Result<Action, Refused> {
         | Statement::ShowColumns { .. } => Ok(Action::Query),
         Statement::ShowVariable { variable } => {
             let name = words(variable);
-            if name.starts_with("datafusion.") || name == "all" {
+            // The parser splits `datafusion.execution.batch_size` into its parts.
+            let is_engine_option = variable
+                .first()
+                .is_some_and(|first| first.value.eq_ignore_ascii_case("datafusion"));
+            if is_engine_option || name == "all" {
                 Ok(Action::Query)
             } else {
                 Ok(Action::Show { name })

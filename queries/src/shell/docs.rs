@@ -49,6 +49,14 @@ pub const TABLES: &[(&str, &str)] = &[
         "incidents",
         "each incident's current state: the latest of its incident_events",
     ),
+    (
+        "device_latest",
+        "the latest state of every room system: its last heartbeat and its enrollment",
+    ),
+    (
+        "peripheral_latest",
+        "the latest state of every peripheral: identity, firmware, connection, errors, metrics",
+    ),
 ];
 
 /// Columns every telemetry table shares.
@@ -126,6 +134,27 @@ const COLUMNS: &[(&str, &str, &str)] = &[
         "errors since the last report",
     ),
     ("peripheral_states", "fps", "camera frames per second"),
+    ("peripheral_states", "volume_pct", "speaker volume, percent"),
+    (
+        "peripheral_states",
+        "distortion_pct",
+        "speaker distortion, percent",
+    ),
+    (
+        "peripheral_states",
+        "signal_errors",
+        "display signal errors counted",
+    ),
+    (
+        "peripheral_states",
+        "touch_latency_ms",
+        "touch console latency, ms",
+    ),
+    (
+        "peripheral_states",
+        "disk_free_pct",
+        "room system disk free, percent",
+    ),
     (
         "peripheral_states",
         "dropped_frames_pct",
@@ -308,12 +337,13 @@ const COLUMNS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// The meaning of a table or view, if it is one roomsight defines.
+/// The meaning of a table, view or report output, if it is one roomsight defines.
 pub fn table_meaning(table: &str) -> Option<&'static str> {
     TABLES
         .iter()
         .find(|(name, _)| *name == table)
         .map(|(_, meaning)| *meaning)
+        .or_else(|| crate::reports::find(table).map(|report| report.about))
 }
 
 /// The meaning of `column` of `table`: its own entry, else the one shared by telemetry tables

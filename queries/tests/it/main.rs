@@ -13,6 +13,7 @@ mod health_overview;
 mod incident_summary;
 mod inventory;
 mod peripheral_reliability;
+mod server;
 mod update_compliance;
 mod usage_daily;
 mod utilization_daily;
