@@ -74,7 +74,8 @@ pub(crate) struct KafkaArgs {
 /// The lake flag, shared by every command that reads or writes the lake.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct LakeArgs {
-    /// The lake: a local directory or a `file:///…` URL.
+    /// The lake: a local directory, a `file:///…` URL, or `s3://bucket/prefix` (AWS settings
+    /// from the environment or ~/.aws).
     #[arg(long, env = "ROOMSIGHT_LAKE", value_name = "URL")]
     pub(crate) lake: String,
 }

@@ -91,7 +91,14 @@ pub(crate) fn open_existing(url: &str) -> anyhow::Result<Lake> {
             "there is no lake at {url}: the directory does not exist; check --lake or ROOMSIGHT_LAKE"
         );
     }
-    Ok(Lake::open(url)?)
+    let lake = Lake::open(url)?;
+    if !lake.is_local() && !runtime()?.block_on(lake.exists())? {
+        anyhow::bail!(
+            "there is no lake at {url}: nothing is stored under that prefix; check --lake or \
+             ROOMSIGHT_LAKE (and AWS_ENDPOINT_URL / AWS_PROFILE for the store it points at)"
+        );
+    }
+    Ok(lake)
 }
 
 /// The async runtime for one command's lake I/O.

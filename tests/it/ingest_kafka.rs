@@ -1,6 +1,7 @@
 //! `roomsight ingest` against a real Kafka-protocol broker (tansu): SIGKILL at random moments
 //! loses and duplicates nothing; two processes in one group land everything once; SIGTERM
-//! commits before exit.
+//! commits before exit; a group whose members join, leave and are killed while the stream runs
+//! lands every event exactly once in an S3 lake (moto).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -14,6 +15,7 @@ use roomsight_ingest::lake::encode::decode;
 use roomsight_ingest::lake::store::Lake;
 use roomsight_ingest::{Timestamp, validate};
 
+use crate::moto::Moto;
 use crate::tansu::Tansu;
 
 const TOPIC: &str = "room-telemetry";
@@ -73,8 +75,14 @@ fn produce(broker: &Tansu, rooms: &str) -> Child {
 }
 
 fn ingest(broker: &Tansu, lake: &Path, once: bool) -> Child {
+    ingest_into(broker, lake.to_str().unwrap(), &[], once)
+}
+
+/// `roomsight ingest` into any lake URL, with extra environment (the S3 settings).
+fn ingest_into(broker: &Tansu, lake: &str, env: &[(&str, String)], once: bool) -> Child {
     let mut cmd = binary();
-    cmd.arg("ingest")
+    cmd.envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .arg("ingest")
         .arg("--lake")
         .arg(lake)
         .args(["--brokers", &broker.brokers(), "--topic", TOPIC])
@@ -102,8 +110,12 @@ fn lake_version(lake: &Path) -> u64 {
 
 /// Every event id in the lake's live files (per its log), duplicates kept.
 fn lake_ids(lake: &Path) -> Vec<String> {
+    ids_in(&Lake::open(lake.to_str().unwrap()).unwrap())
+}
+
+/// Every event id in the live files of any lake, duplicates kept.
+fn ids_in(lake: &Lake) -> Vec<String> {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let lake = Lake::open(lake.to_str().unwrap()).unwrap();
     runtime.block_on(async {
         let state = lake.state().await.unwrap();
         let mut ids = Vec::new();
@@ -250,4 +262,71 @@ fn two_processes_in_one_group_land_everything_once_and_sigterm_commits() {
         writers
     });
     assert!((1..=2).contains(&writers.len()), "commits by {writers:?}");
+}
+
+/// Sends SIGTERM and expects a clean exit (everything buffered committed).
+fn terminate(child: &mut Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(
+        wait_with_timeout(child, Duration::from_secs(60)).success(),
+        "SIGTERM exits 0 after committing"
+    );
+}
+
+#[test]
+fn a_group_with_joins_leaves_and_a_killed_member_lands_everything_once_on_s3() {
+    let broker = Tansu::start();
+    broker.create_topic(TOPIC, 6);
+    let moto = Moto::start();
+    moto.create_bucket("group-lake");
+    let dir = tempfile::tempdir().unwrap();
+    let want = reference_ids(dir.path(), "6");
+    let url = "s3://group-lake/estate";
+    let env = moto.env();
+    let lake = {
+        let store = object_store::prefix::PrefixStore::new(moto.store("group-lake"), "estate");
+        Lake::with_store(url, std::sync::Arc::new(store))
+    };
+    let landed = || ids_in(&lake).len();
+
+    let mut a = ingest_into(&broker, url, &env, false);
+    let mut b = ingest_into(&broker, url, &env, false);
+    std::thread::sleep(Duration::from_secs(8));
+    let mut producer = produce(&broker, "6");
+    // Each change to the group waits for the lake to move, so it happens mid-stream.
+    let wait_for_progress = |what: &str| {
+        let before = landed();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while landed() == before {
+            assert!(Instant::now() < deadline, "nothing landed before {what}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        println!("{what}: {} of {} events landed", landed(), want.len());
+    };
+    wait_for_progress("a third member joins");
+    let mut c = ingest_into(&broker, url, &env, false);
+    wait_for_progress("the first member is killed");
+    a.kill().unwrap(); // SIGKILL: its buffered rows are lost to it, its offsets not committed
+    a.wait().unwrap();
+    wait_for_progress("the second member leaves");
+    terminate(&mut b);
+    let mut d = ingest_into(&broker, url, &env, false);
+    assert!(wait_with_timeout(&mut producer, Duration::from_secs(300)).success());
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while landed() < want.len() {
+        assert!(
+            Instant::now() < deadline,
+            "the group did not land everything within 300 s ({} of {})",
+            landed(),
+            want.len()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    terminate(&mut c);
+    terminate(&mut d);
+    assert_exactly(ids_in(&lake), &want);
 }

@@ -10,7 +10,10 @@ mod ingest_kafka;
 mod jobs;
 mod kafka;
 mod lake;
+#[path = "../../ingest/tests/it/moto.rs"]
+mod moto;
 mod report;
+mod s3;
 mod settings;
 mod simulate;
 mod sql_cli;

@@ -7,6 +7,7 @@ pub mod encode;
 pub mod history;
 pub mod log;
 pub mod rows;
+pub mod s3;
 pub mod status;
 pub mod store;
 pub mod vacuum;

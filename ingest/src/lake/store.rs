@@ -29,14 +29,33 @@ pub const TRASH_DIR: &str = "_roomsight/trash";
 /// Failures opening or writing the lake.
 #[derive(Debug, thiserror::Error)]
 pub enum LakeError {
-    /// The lake's URL names a scheme this build cannot open.
+    /// The lake's URL names a scheme roomsight cannot open.
     #[error(
-        "cannot open lake `{url}`: only local directories and file:// URLs are supported by this \
-         build; give a directory path"
+        "cannot open lake `{url}`: give a directory path, a file:// URL or an s3://bucket/prefix \
+         URL"
     )]
     Unsupported {
         /// The URL.
         url: String,
+    },
+    /// The lake's URL is malformed.
+    #[error("cannot open lake `{url}`: {why}")]
+    BadUrl {
+        /// The URL.
+        url: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+    /// The S3 client could not be configured (a bad region, endpoint or credential setting).
+    #[error(
+        "cannot open lake `{url}`: the S3 settings are not usable; check the AWS_* variables \
+         (AWS_REGION, AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, …) or the profile in ~/.aws"
+    )]
+    S3 {
+        /// The URL.
+        url: String,
+        /// object_store's error.
+        source: object_store::Error,
     },
     /// The local directory could not be created or opened.
     #[error(
@@ -85,11 +104,18 @@ pub struct Lake {
 }
 
 impl Lake {
-    /// Opens a lake at a local directory (created if missing) or a `file://` URL.
+    /// Opens a lake at a local directory (created if missing), a `file://` URL, or
+    /// `s3://bucket/prefix` (settings from the AWS environment, see [`s3`](super::s3)).
     pub fn open(url: &str) -> Result<Lake, LakeError> {
         let dir = match url.split_once("://") {
             None => url,
             Some(("file", rest)) => rest,
+            Some(("s3", rest)) => {
+                return Ok(Lake {
+                    url: url.into(),
+                    store: super::s3::open(url, rest)?,
+                });
+            }
             Some(_) => return Err(LakeError::Unsupported { url: url.into() }),
         };
         let dir_error = |source| LakeError::Dir {
@@ -117,6 +143,24 @@ impl Lake {
     /// The URL it was opened with.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Whether the lake lives on the local file system (else in an object store).
+    pub fn is_local(&self) -> bool {
+        !self.url.contains("://") || self.url.starts_with("file://")
+    }
+
+    /// Whether anything was ever written to the lake (a commit, a table, the directory).
+    pub async fn exists(&self) -> Result<bool, LakeError> {
+        let mut listing = self.store.list(None);
+        match futures::StreamExt::next(&mut listing).await {
+            None => Ok(false),
+            Some(Ok(_)) => Ok(true),
+            Some(Err(source)) => Err(LakeError::Store {
+                path: self.url.clone(),
+                source,
+            }),
+        }
     }
 
     /// The object store, rooted at the lake.
@@ -364,7 +408,9 @@ mod tests {
 
     #[test]
     fn unsupported_schemes_say_what_to_do() {
-        let err = Lake::open("s3://bucket/lake").unwrap_err();
-        assert!(err.to_string().contains("give a directory path"), "{err}");
+        let err = Lake::open("gs://bucket/lake").unwrap_err();
+        assert!(err.to_string().contains("s3://bucket/prefix"), "{err}");
+        let err = Lake::open("s3:///lake").unwrap_err();
+        assert!(err.to_string().contains("names no bucket"), "{err}");
     }
 }

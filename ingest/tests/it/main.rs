@@ -4,6 +4,8 @@
 
 mod consumer;
 mod ingest_mock;
+mod moto;
+mod s3_lake;
 mod tansu;
 
 use proptest::prelude::*;
