@@ -92,7 +92,7 @@ pub(crate) fn open_existing(url: &str) -> anyhow::Result<Lake> {
         );
     }
     let lake = Lake::open(url)?;
-    if !lake.is_local() && !runtime()?.block_on(lake.exists())? {
+    if !lake.is_local() && !runtime()?.block_on(lake.is_populated())? {
         anyhow::bail!(
             "there is no lake at {url}: nothing is stored under that prefix; check --lake or \
              ROOMSIGHT_LAKE (and AWS_ENDPOINT_URL / AWS_PROFILE for the store it points at)"

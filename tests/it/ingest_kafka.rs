@@ -9,8 +9,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use arrow_array::cast::AsArray;
-use object_store::ObjectStoreExt;
-use object_store::path::Path as ObjectPath;
 use roomsight_ingest::lake::encode::decode;
 use roomsight_ingest::lake::store::Lake;
 use roomsight_ingest::{Timestamp, validate};
@@ -113,19 +111,16 @@ fn lake_ids(lake: &Path) -> Vec<String> {
     ids_in(&Lake::open(lake.to_str().unwrap()).unwrap())
 }
 
-/// Every event id in the live files of any lake, duplicates kept.
+/// Every event id in the live files of any lake (per its log, wherever each file is: published,
+/// still staged, or retired by a newer commit), duplicates kept.
 fn ids_in(lake: &Lake) -> Vec<String> {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let state = lake.state().await.unwrap();
         let mut ids = Vec::new();
         for file in state.files.values().filter(|f| f.table != "dead_letters") {
-            let got = lake
-                .store()
-                .get(&ObjectPath::from(file.path.as_str()))
-                .await
-                .unwrap();
-            for batch in decode(got.bytes().await.unwrap(), Some(&["event_id"])).unwrap() {
+            let bytes = lake.read_live(file).await.unwrap();
+            for batch in decode(bytes, Some(&["event_id"])).unwrap() {
                 let column = batch.column(0).as_string::<i32>();
                 ids.extend(column.iter().map(|v| v.unwrap_or_default().to_string()));
             }
@@ -264,6 +259,16 @@ fn two_processes_in_one_group_land_everything_once_and_sigterm_commits() {
     assert!((1..=2).contains(&writers.len()), "commits by {writers:?}");
 }
 
+/// A group member, killed on drop if the test fails before it stops it.
+struct Member(Child);
+
+impl Drop for Member {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Sends SIGTERM and expects a clean exit (everything buffered committed).
 fn terminate(child: &mut Child) {
     let status = Command::new("kill")
@@ -293,10 +298,10 @@ fn a_group_with_joins_leaves_and_a_killed_member_lands_everything_once_on_s3() {
     };
     let landed = || ids_in(&lake).len();
 
-    let mut a = ingest_into(&broker, url, &env, false);
-    let mut b = ingest_into(&broker, url, &env, false);
+    let mut a = Member(ingest_into(&broker, url, &env, false));
+    let mut b = Member(ingest_into(&broker, url, &env, false));
     std::thread::sleep(Duration::from_secs(8));
-    let mut producer = produce(&broker, "6");
+    let mut producer = Member(produce(&broker, "6"));
     // Each change to the group waits for the lake to move, so it happens mid-stream.
     let wait_for_progress = |what: &str| {
         let before = landed();
@@ -308,14 +313,14 @@ fn a_group_with_joins_leaves_and_a_killed_member_lands_everything_once_on_s3() {
         println!("{what}: {} of {} events landed", landed(), want.len());
     };
     wait_for_progress("a third member joins");
-    let mut c = ingest_into(&broker, url, &env, false);
+    let mut c = Member(ingest_into(&broker, url, &env, false));
     wait_for_progress("the first member is killed");
-    a.kill().unwrap(); // SIGKILL: its buffered rows are lost to it, its offsets not committed
-    a.wait().unwrap();
+    a.0.kill().unwrap(); // SIGKILL: its buffered rows are lost to it, its offsets not committed
+    a.0.wait().unwrap();
     wait_for_progress("the second member leaves");
-    terminate(&mut b);
-    let mut d = ingest_into(&broker, url, &env, false);
-    assert!(wait_with_timeout(&mut producer, Duration::from_secs(300)).success());
+    terminate(&mut b.0);
+    let mut d = Member(ingest_into(&broker, url, &env, false));
+    assert!(wait_with_timeout(&mut producer.0, Duration::from_secs(300)).success());
     let deadline = Instant::now() + Duration::from_secs(300);
     while landed() < want.len() {
         assert!(
@@ -326,7 +331,7 @@ fn a_group_with_joins_leaves_and_a_killed_member_lands_everything_once_on_s3() {
         );
         std::thread::sleep(Duration::from_millis(500));
     }
-    terminate(&mut c);
-    terminate(&mut d);
+    terminate(&mut c.0);
+    terminate(&mut d.0);
     assert_exactly(ids_in(&lake), &want);
 }

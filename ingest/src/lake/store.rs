@@ -151,7 +151,7 @@ impl Lake {
     }
 
     /// Whether anything was ever written to the lake (a commit, a table, the directory).
-    pub async fn exists(&self) -> Result<bool, LakeError> {
+    pub async fn is_populated(&self) -> Result<bool, LakeError> {
         let mut listing = self.store.list(None);
         match futures::StreamExt::next(&mut listing).await {
             None => Ok(false),

@@ -157,7 +157,7 @@ async fn staged_files_are_published_only_after_their_commit_and_recovered_after_
 async fn a_lake_on_a_missing_bucket_fails_with_the_store_s_error() {
     let moto = Moto::start();
     let lake = lake(&moto, "never-created");
-    let err = lake.exists().await.unwrap_err();
+    let err = lake.is_populated().await.unwrap_err();
     assert!(matches!(err, LakeError::Store { .. }), "{err}");
 }
 
