@@ -12,8 +12,9 @@
 //!
 //! An `http://` endpoint (a local MinIO or moto) is allowed as given. The lake's guarantees rest
 //! on S3's conditional writes: each commit is a `PUT` with `If-None-Match: *`, so of two writers
-//! racing for a version exactly one wins (see [`log`](super::log)); stores without it (older
-//! MinIO, Ceph before Squid) refuse the commit with a clear error rather than risk two winners.
+//! racing for a version exactly one wins (see [`log`](super::log)). A store that ignored the
+//! header would let both win: use one that honours it (AWS S3 since August 2024, MinIO,
+//! Cloudflare R2; moto in the tests).
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -36,7 +36,7 @@ pub(crate) fn timeout_message(timeout: Duration) -> String {
 }
 
 fn humanize(timeout: Duration) -> String {
-    if timeout.as_millis() % 1000 == 0 {
+    if timeout.as_millis().is_multiple_of(1000) {
         format!("{} s", timeout.as_secs())
     } else {
         format!("{} ms", timeout.as_millis())

@@ -52,7 +52,6 @@ pub fn session_with_memory_limit(
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "test fixtures")]
 
     use datafusion::arrow::array::Int64Array;
     use datafusion::prelude::SessionConfig;

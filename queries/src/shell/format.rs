@@ -70,7 +70,6 @@ pub fn write_result(
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "test fixtures")]
 
     use std::sync::Arc;
 

@@ -1,5 +1,3 @@
-#![expect(clippy::unwrap_used, reason = "test fixtures")]
-
 use datafusion::prelude::SessionConfig;
 
 use super::*;

@@ -161,10 +161,13 @@ fn small_estate() -> TestLake {
     lake
 }
 
+/// A room of the directory: id, name, site, capacity.
+type Room<'a> = (&'a str, &'a str, &'a str, i32);
+
 /// The room directory as `roomsight rooms load` leaves it: `rooms/rooms.parquet`.
-fn write_rooms(lake: &TestLake, rooms: &[(&str, &str, &str, i32)]) {
+fn write_rooms(lake: &TestLake, rooms: &[Room<'_>]) {
     let schema = Table::Rooms.schema();
-    let text = |f: &dyn Fn(&(&str, &str, &str, i32)) -> Option<String>| -> ArrayRef {
+    let text = |f: &dyn Fn(&Room<'_>) -> Option<String>| -> ArrayRef {
         std::sync::Arc::new(rooms.iter().map(f).collect::<StringArray>())
     };
     let columns: Vec<ArrayRef> = schema
@@ -236,6 +239,33 @@ fn psql_lists_describes_and_queries_the_lake() {
             .unwrap_or_else(|| panic!("\\d heartbeats misses {column}:\n{described}"));
         assert!(line.contains(pg_type), "{column} is not {pg_type}: {line}");
     }
+
+    // What BI tools' schema browsers ask: schemas, tables and columns through pg_catalog and
+    // information_schema.
+    assert_eq!(
+        rows(
+            addr,
+            "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = 'public'"
+        ),
+        ["public"]
+    );
+    assert_eq!(
+        rows(
+            addr,
+            "SELECT table_name FROM information_schema.tables \
+             WHERE table_schema = 'public' AND table_name = 'heartbeats'"
+        ),
+        ["heartbeats"]
+    );
+    assert_eq!(
+        rows(
+            addr,
+            "SELECT a.attname FROM pg_catalog.pg_attribute a \
+             JOIN pg_catalog.pg_class c ON a.attrelid = c.oid \
+             WHERE c.relname = 'rooms' AND a.attname = 'capacity'"
+        ),
+        ["capacity"]
+    );
 
     // A report-style aggregate per UTC date.
     assert_eq!(
