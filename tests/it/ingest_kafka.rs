@@ -152,6 +152,16 @@ fn wait_with_timeout(child: &mut Child, limit: Duration) -> std::process::ExitSt
     }
 }
 
+/// The broker tests run one at a time: three tansu brokers and their consumer groups at once on
+/// 2 cores made tansu time requests out and, once, stall a group for minutes.
+static ONE_BROKER_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_broker_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_BROKER_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// A small xorshift generator: kill moments vary per run and the seed is printed.
 fn moments(seed: u64, n: usize) -> Vec<Duration> {
     let mut x = seed | 1;
@@ -167,6 +177,7 @@ fn moments(seed: u64, n: usize) -> Vec<Duration> {
 
 #[test]
 fn sigkill_at_random_moments_loses_nothing_and_lands_nothing_twice() {
+    let _turn = one_broker_at_a_time();
     let broker = Tansu::start();
     broker.create_topic(TOPIC, 4);
     let dir = tempfile::tempdir().unwrap();
@@ -204,6 +215,7 @@ fn sigkill_at_random_moments_loses_nothing_and_lands_nothing_twice() {
 
 #[test]
 fn two_processes_in_one_group_land_everything_once_and_sigterm_commits() {
+    let _turn = one_broker_at_a_time();
     let broker = Tansu::start();
     broker.create_topic(TOPIC, 4);
     let dir = tempfile::tempdir().unwrap();
@@ -284,6 +296,7 @@ fn terminate(child: &mut Child) {
 
 #[test]
 fn a_group_with_joins_leaves_and_a_killed_member_lands_everything_once_on_s3() {
+    let _turn = one_broker_at_a_time();
     let broker = Tansu::start();
     broker.create_topic(TOPIC, 6);
     let moto = Moto::start();
