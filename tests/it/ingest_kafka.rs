@@ -236,17 +236,8 @@ fn two_processes_in_one_group_land_everything_once_and_sigterm_commits() {
         );
         std::thread::sleep(Duration::from_millis(500));
     }
-    for child in [&mut a, &mut b] {
-        let status = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        assert!(
-            wait_with_timeout(child, Duration::from_secs(60)).success(),
-            "SIGTERM exits 0 after committing"
-        );
-    }
+    terminate(&mut a);
+    terminate(&mut b);
     assert_exactly(lake_ids(&lake), &want);
 
     // Every commit came from one of the two processes, and each exited cleanly above. (tansu
