@@ -114,7 +114,7 @@ impl LakeWriter {
         match result {
             Ok((flushed, files)) => {
                 self.files_written += files;
-                self.seeded_version = self.seeded_version.max(flushed.version);
+                self.note_own_commit(flushed.version);
                 self.record_commit(&flushed, in_flight.started);
                 Ok(Some(flushed))
             }

@@ -1,5 +1,7 @@
 //! A flush: buffered rows → one Parquet file per table and date → staged → one commit.
 
+use std::collections::BTreeSet;
+
 use arrow_array::{RecordBatch, cast::AsArray};
 use bytes::Bytes;
 use futures::future::try_join_all;
@@ -73,7 +75,7 @@ impl LakeWriter {
         let job = self.take_job()?;
         let (flushed, files) = job.run(&mut self.state)?;
         self.files_written += files;
-        self.seeded_version = self.seeded_version.max(flushed.version);
+        self.note_own_commit(flushed.version);
         Ok(flushed)
     }
 
@@ -256,18 +258,22 @@ fn encode_table(
 /// Most commits looked at to remember recent event ids.
 const SEED_COMMITS: u64 = 256;
 
-/// Hashes of the event ids in the live telemetry files added by commits after `after`
-/// (newest first, at most [`SEED_COMMITS`] commits and about `limit` ids).
+/// Hashes of the event ids in the live telemetry files added by commits after `after`, except
+/// the versions in `skip` (newest first, at most [`SEED_COMMITS`] commits and about `limit` ids).
 pub(super) async fn recent_ids(
     lake: &Lake,
     state: &LakeState,
     after: u64,
+    skip: &BTreeSet<u64>,
     limit: usize,
 ) -> Result<Vec<u64>, WriterError> {
     let store = lake.store();
     let oldest = after.max(state.version.saturating_sub(SEED_COMMITS)) + 1;
     let mut ids = Vec::new();
     for version in (oldest..=state.version).rev() {
+        if skip.contains(&version) {
+            continue;
+        }
         let Some(commit) = read_commit(store, version)
             .await
             .map_err(WriterError::from)?

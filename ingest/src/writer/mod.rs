@@ -25,8 +25,10 @@
 //!    lake's offsets with nothing lost and nothing twice.
 //! 5. **Resends count once.** Producers resend (same `event_id`) after timeouts. The writer keeps
 //!    the hashes of recently landed ids ([`seen`]), seeded on start from the newest files of the
-//!    lake, and drops a resend as a duplicate. When a buffer is discarded its ids are forgotten
-//!    again, so a re-read after a fence is not mistaken for a resend.
+//!    lake and, on every assignment, from the commits other writers made since (a partition
+//!    taken over brings resends of what its old owner landed), and drops a resend as a
+//!    duplicate. When a buffer is discarded its ids are forgotten again, so a re-read after a
+//!    fence is not mistaken for a resend.
 //!
 //! NDJSON backfills use the same path with the source `file:<path>` and line numbers as
 //! offsets, so re-running a backfill after a crash continues where the lake stopped.
@@ -38,7 +40,7 @@ mod background;
 mod flush;
 pub mod seen;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -196,7 +198,11 @@ pub struct LakeWriter {
     ranges: BTreeMap<(String, i32), Range>,
     seen: SeenIds,
     pending_ids: Vec<u64>,
+    /// Every commit up to this version has its ids in `seen` (or was looked at).
     seeded_version: u64,
+    /// Our own commits after `seeded_version`: their ids are in `seen` already, but commits of
+    /// other writers between them are not, so `seeded_version` cannot jump over them.
+    own_versions: BTreeSet<u64>,
     buffered_since: Option<Instant>,
     files_written: u64,
     in_flight: Option<background::InFlight>,
@@ -227,6 +233,7 @@ impl LakeWriter {
             ranges: BTreeMap::new(),
             pending_ids: Vec::new(),
             seeded_version: 0,
+            own_versions: BTreeSet::new(),
             buffered_since: None,
             files_written: 0,
             in_flight: None,
@@ -247,18 +254,31 @@ impl LakeWriter {
         self.runtime
             .block_on(crate::lake::log::refresh(&store, &mut self.state))
             .map_err(WriterError::from)?;
-        let from = self.seeded_version;
         let ids = self.runtime.block_on(flush::recent_ids(
             &lake,
             &self.state,
-            from,
+            self.seeded_version,
+            &self.own_versions,
             self.seen.capacity(),
         ))?;
         for id in ids {
             self.seen.insert(id);
         }
         self.seeded_version = self.state.version;
+        self.own_versions.clear();
         Ok(())
+    }
+
+    /// Notes our own commit at `version`. A refresh reads the other writers' commits before it,
+    /// which matter once their partitions move here: a resend of what they landed is then ours
+    /// to drop.
+    fn note_own_commit(&mut self, version: u64) {
+        if version > self.seeded_version {
+            self.own_versions.insert(version);
+        }
+        while self.own_versions.remove(&(self.seeded_version + 1)) {
+            self.seeded_version += 1;
+        }
     }
 
     /// The lake's next offset of each partition of `source` it knows, after a refresh.

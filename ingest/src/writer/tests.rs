@@ -221,6 +221,37 @@ fn a_writer_that_lost_its_partition_is_fenced_and_forgets_what_it_buffered() {
 }
 
 #[test]
+fn a_partition_taken_over_remembers_the_ids_its_old_owner_landed_before_our_own_commits() {
+    let f = fixture();
+    let mut mine = f.writer("mine");
+    let mut theirs = f.writer("theirs");
+    // They land `x` from partition 0 (version 1), then we land from partition 1 (version 2): our
+    // commit moves past theirs without reading it.
+    let x = heartbeat("x", "2026-11-26T10:00:00Z");
+    theirs.accept(&kafka(0, 0), x.as_bytes(), now());
+    theirs.flush().unwrap();
+    let y = heartbeat("y", "2026-11-26T10:01:00Z");
+    mine.accept(&kafka(1, 0), y.as_bytes(), now());
+    assert_eq!(mine.flush().unwrap().unwrap().version, 2);
+    // Partition 0 is ours now, and its next message is a resend of `x`.
+    assert_eq!(
+        mine.resume_offsets(SOURCE).unwrap(),
+        BTreeMap::from([(0, 1), (1, 1)])
+    );
+    assert_eq!(
+        mine.accept(&kafka(0, 1), x.as_bytes(), now()),
+        Accepted::Duplicate(Table::Heartbeats)
+    );
+    // Our own rows are remembered as they were, without reading our files back.
+    assert_eq!(
+        mine.accept(&kafka(1, 1), y.as_bytes(), now()),
+        Accepted::Duplicate(Table::Heartbeats)
+    );
+    mine.flush().unwrap();
+    assert_eq!(f.strings(Table::Heartbeats, "event_id"), ["x", "y"]);
+}
+
+#[test]
 fn discarded_ids_are_not_mistaken_for_resends_when_read_again() {
     let f = fixture();
     let mut w = f.writer("w1");
