@@ -124,6 +124,20 @@ impl Metrics {
 
         let partitions = self.partitions.snapshot();
         out.header(
+            "roomsight_ingest_partition_assigned",
+            "gauge",
+            "1 for each partition this process owns in the consumer group.",
+        );
+        for (topic, partition, gauges) in &partitions {
+            if gauges.assigned {
+                out.sample(
+                    "roomsight_ingest_partition_assigned",
+                    &[("topic", topic), ("partition", &partition.to_string())],
+                    1,
+                );
+            }
+        }
+        out.header(
             "roomsight_ingest_consumer_lag",
             "gauge",
             "Messages between the high watermark and the consumer's position, by partition.",

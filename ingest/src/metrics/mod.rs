@@ -267,6 +267,22 @@ impl Metrics {
         self.flush.observe(elapsed.as_secs_f64());
     }
 
+    /// Marks a partition as owned by this process in the consumer group (until it is forgotten).
+    pub fn assign_partition(&self, topic: &str, partition: i32) {
+        self.partitions
+            .update(topic, partition, |g| g.assigned = true);
+    }
+
+    /// The partitions of `topic` this process owns, ascending.
+    pub fn assigned_partitions(&self, topic: &str) -> Vec<i32> {
+        self.partitions
+            .snapshot()
+            .into_iter()
+            .filter(|(t, _, g)| t == topic && g.assigned)
+            .map(|(_, p, _)| p)
+            .collect()
+    }
+
     /// Sets the consumer lag of a partition: high watermark minus the consumer's position.
     pub fn set_lag(&self, topic: &str, partition: i32, lag: i64) {
         self.partitions
@@ -279,8 +295,8 @@ impl Metrics {
             .update(topic, partition, |g| g.committed_offset = Some(offset));
     }
 
-    /// Removes a partition's lag and committed-offset series, as when it is revoked, so a
-    /// partition now consumed elsewhere does not show a stale lag here.
+    /// Removes a partition's ownership, lag and committed-offset series, as when it is revoked,
+    /// so a partition now consumed elsewhere does not show a stale lag here.
     pub fn forget_partition(&self, topic: &str, partition: i32) {
         self.partitions.remove(topic, partition);
     }

@@ -1,4 +1,5 @@
-//! The per-partition gauges: consumer lag and committed offset, by topic and partition.
+//! The per-partition gauges: ownership, consumer lag and committed offset, by topic and
+//! partition.
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -6,6 +7,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 /// The gauges of one partition; `None` until first set.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(super) struct PartitionGauges {
+    pub(super) assigned: bool,
     pub(super) lag: Option<i64>,
     pub(super) committed_offset: Option<i64>,
 }

@@ -187,8 +187,19 @@ fn partition_gauges_are_sorted_set_and_forgotten() {
     m.set_lag("telemetry", 2, 7); // replaces
     m.set_committed_offset("telemetry", 2, 42);
     m.set_lag("backfill", 0, -1);
+    m.assign_partition("telemetry", 10);
+    m.assign_partition("telemetry", 2);
     m.set_buffered(1 << 20, 300);
     let text = m.render();
+    assert_eq!(
+        block(&text, "roomsight_ingest_partition_assigned")[2..],
+        [
+            "roomsight_ingest_partition_assigned{topic=\"telemetry\",partition=\"2\"} 1",
+            "roomsight_ingest_partition_assigned{topic=\"telemetry\",partition=\"10\"} 1",
+        ]
+    );
+    assert_eq!(m.assigned_partitions("telemetry"), [2, 10]);
+    assert_eq!(m.assigned_partitions("backfill"), Vec::<i32>::new());
     assert_eq!(
         block(&text, "roomsight_ingest_consumer_lag")[2..],
         [
@@ -217,6 +228,7 @@ fn partition_gauges_are_sorted_set_and_forgotten() {
     // The metric keeps its HELP and TYPE lines with no series left.
     assert_eq!(block(&text, "roomsight_ingest_committed_offset").len(), 2);
     assert_eq!(m.lag("telemetry", 2), None);
+    assert_eq!(m.assigned_partitions("telemetry"), [10]);
 }
 
 #[test]

@@ -130,6 +130,7 @@ pub fn run(
                     for (p, offset) in parts {
                         assigned.insert(p);
                         positions.insert(p, offset);
+                        metrics.assign_partition(&topic, p);
                     }
                 }
                 Assignment::Revoked(parts) => {
