@@ -119,12 +119,13 @@ impl LakeWriter {
                 Ok(Some(flushed))
             }
             Err(e) => {
-                if matches!(e, WriterError::Fenced { .. }) {
-                    self.metrics.commit_conflict();
-                }
                 tracing::warn!(error = %e, "background flush failed; discarding it and what was buffered since");
                 self.seen.forget(&in_flight.pending_ids);
                 self.discard();
+                if matches!(e, WriterError::Fenced { .. }) {
+                    self.metrics.commit_conflict();
+                    self.learn_from_fence();
+                }
                 Err(e)
             }
         }

@@ -25,9 +25,9 @@
 //!    lake's offsets with nothing lost and nothing twice.
 //! 5. **Resends count once.** Producers resend (same `event_id`) after timeouts. The writer keeps
 //!    the hashes of recently landed ids ([`seen`]), seeded on start from the newest files of the
-//!    lake and, on every assignment, from the commits other writers made since (a partition
-//!    taken over brings resends of what its old owner landed), and drops a resend as a
-//!    duplicate. When a buffer is discarded its ids are forgotten again, so a re-read after a
+//!    lake and, on every assignment and after every refused commit, from the commits other
+//!    writers made since (a partition taken over brings resends of what its old owner landed),
+//!    and drops a resend as a duplicate. When a buffer is discarded its ids are forgotten again, so a re-read after a
 //!    fence is not mistaken for a resend.
 //!
 //! NDJSON backfills use the same path with the source `file:<path>` and line numbers as
@@ -267,6 +267,14 @@ impl LakeWriter {
         self.seeded_version = self.state.version;
         self.own_versions.clear();
         Ok(())
+    }
+
+    /// After a refused commit: reads the commits that moved the lake on. Reading continues right
+    /// after them, where a resend of what they landed may come next.
+    fn learn_from_fence(&mut self) {
+        if let Err(e) = self.refresh() {
+            tracing::warn!(error = %e, "could not read the commits that fenced this writer; a resend of what they landed may land again until compaction");
+        }
     }
 
     /// Notes our own commit at `version`. A refresh reads the other writers' commits before it,
@@ -513,11 +521,12 @@ impl LakeWriter {
                 self.pending_ids.clear();
             }
             Err(e) => {
-                if matches!(e, WriterError::Fenced { .. }) {
-                    self.metrics.commit_conflict();
-                }
                 tracing::warn!(error = %e, "flush failed; discarding the buffer");
                 self.discard();
+                if matches!(e, WriterError::Fenced { .. }) {
+                    self.metrics.commit_conflict();
+                    self.learn_from_fence();
+                }
             }
         }
         self.ranges.clear();

@@ -252,6 +252,28 @@ fn a_partition_taken_over_remembers_the_ids_its_old_owner_landed_before_our_own_
 }
 
 #[test]
+fn a_fenced_writer_remembers_the_ids_of_the_commit_that_fenced_it() {
+    let f = fixture();
+    let mut old = f.writer("old");
+    let mut new = f.writer("new");
+    // The new owner was assigned partition 0 before the old owner's hand-over commit landed.
+    assert_eq!(new.resume_offsets(SOURCE).unwrap(), BTreeMap::new());
+    let x = heartbeat("x", "2026-11-26T10:00:00Z");
+    old.accept(&kafka(0, 0), x.as_bytes(), now());
+    old.flush().unwrap();
+    new.accept(&kafka(0, 0), x.as_bytes(), now());
+    let err = new.flush().unwrap_err();
+    assert!(matches!(err, WriterError::Fenced { .. }), "{err}");
+    // It continues after the old owner's commit, where a resend of `x` comes next.
+    assert_eq!(
+        new.accept(&kafka(0, 1), x.as_bytes(), now()),
+        Accepted::Duplicate(Table::Heartbeats)
+    );
+    new.flush().unwrap();
+    assert_eq!(f.strings(Table::Heartbeats, "event_id"), ["x"]);
+}
+
+#[test]
 fn discarded_ids_are_not_mistaken_for_resends_when_read_again() {
     let f = fixture();
     let mut w = f.writer("w1");
