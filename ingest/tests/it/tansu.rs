@@ -80,6 +80,27 @@ impl Tansu {
             .unwrap();
         assert!(status.success(), "tansu topic create {name} failed");
     }
+
+    /// The high watermark (next offset) of each partition of a topic, as the broker reports it.
+    #[allow(
+        dead_code,
+        reason = "the root crate's group test prints these when it stalls"
+    )]
+    pub(crate) fn high_watermarks(&self, topic: &str, partitions: i32) -> Vec<(i32, i64)> {
+        use rdkafka::consumer::{BaseConsumer, Consumer};
+        let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+            .set("bootstrap.servers", self.brokers())
+            .create()
+            .unwrap();
+        (0..partitions)
+            .map(|p| {
+                let high = consumer
+                    .fetch_watermarks(topic, p, Duration::from_secs(10))
+                    .map_or(-1, |(_, high)| high);
+                (p, high)
+            })
+            .collect()
+    }
 }
 
 impl Drop for Tansu {
