@@ -250,6 +250,7 @@ fn label_values_escape_quote_backslash_and_newline() {
 fn every_line_is_well_formed_exposition() {
     let m = Metrics::new();
     m.set_lag("t", 0, 1);
+    m.assign_partition("t", 0);
     m.flush_seconds(0.2);
     m.events(Table::Logs, 1);
     let text = m.render();
@@ -285,7 +286,7 @@ fn every_line_is_well_formed_exposition() {
             assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
         }
     }
-    assert_eq!(typed.len(), 15);
+    assert_eq!(typed.len(), 16);
 }
 
 #[test]
