@@ -27,8 +27,8 @@
 //!    the hashes of recently landed ids ([`seen`]), seeded on start from the newest files of the
 //!    lake and, on every assignment and after every refused commit, from the commits other
 //!    writers made since (a partition taken over brings resends of what its old owner landed),
-//!    and drops a resend as a duplicate. When a buffer is discarded its ids are forgotten again, so a re-read after a
-//!    fence is not mistaken for a resend.
+//!    and drops a resend as a duplicate. When a buffer is discarded its ids are forgotten
+//!    again, so a re-read after a fence is not mistaken for a resend.
 //!
 //! NDJSON backfills use the same path with the source `file:<path>` and line numbers as
 //! offsets, so re-running a backfill after a crash continues where the lake stopped.
