@@ -364,6 +364,8 @@ impl Member {
         let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.metrics)) else {
             return BTreeSet::new();
         };
+        // A member too busy to answer within 5 s owns nothing as far as `settle` can tell.
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
         let request = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
         let mut reply = String::new();
         if stream.write_all(request.as_bytes()).is_err()
