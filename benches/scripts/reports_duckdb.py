@@ -231,36 +231,30 @@ def compare(args):
                 line = json.loads(text.strip().splitlines()[-1])
                 if best_theirs is None or line["seconds"] < best_theirs[0]:
                     best_theirs = (line["seconds"], dd_rss, line["rows"])
-            if not duck:
-                print(f"{name:<26} {best_ours[2]:>8} {best_ours[0]:>12.2f} {best_ours[1]:>6.0f} "
-                      f"{'-':>9} {'-':>6} {'-':>6}", flush=True)
-                results.append({"report": name, "rows": best_ours[2], "roomsight_s": best_ours[0],
-                                "roomsight_rss_mib": best_ours[1], "duckdb_s": None,
-                                "duckdb_rss_mib": None, "duckdb_rows": None, "ratio": None})
-                continue
-            ratio = best_ours[0] / best_theirs[0]
-            note = "" if best_ours[2] == best_theirs[2] else f"  (rows differ: duckdb {best_theirs[2]})"
+            if best_theirs is None:
+                best_theirs = (None, None, None)
+            ratio = best_ours[0] / best_theirs[0] if duck else None
+            note = "" if not duck or best_ours[2] == best_theirs[2] else f"  (rows differ: duckdb {best_theirs[2]})"
             print(f"{name:<26} {best_ours[2]:>8} {best_ours[0]:>12.2f} {best_ours[1]:>6.0f} "
-                  f"{best_theirs[0]:>9.2f} {best_theirs[1]:>6.0f} {ratio:>6.2f}{note}", flush=True)
+                  f"{duckdb_cells(best_theirs[0], best_theirs[1], ratio)}{note}", flush=True)
             results.append({"report": name, "rows": best_ours[2], "roomsight_s": best_ours[0],
                             "roomsight_rss_mib": best_ours[1], "duckdb_s": best_theirs[0],
                             "duckdb_rss_mib": best_theirs[1], "duckdb_rows": best_theirs[2],
                             "ratio": ratio})
     total_ours = sum(r["roomsight_s"] for r in results)
-    if not duck:
-        print(f"{'all reports':<26} {'':>8} {total_ours:>12.2f} "
-              f"{max(r['roomsight_rss_mib'] for r in results):>6.0f} {'-':>9} {'-':>6} {'-':>6}")
-        write_json(args, results)
-        return
-    total_theirs = sum(r["duckdb_s"] for r in results)
+    total_theirs = sum(r["duckdb_s"] for r in results) if duck else None
+    peak_theirs = max(r["duckdb_rss_mib"] for r in results) if duck else None
     print(f"{'all reports':<26} {'':>8} {total_ours:>12.2f} {max(r['roomsight_rss_mib'] for r in results):>6.0f} "
-          f"{total_theirs:>9.2f} {max(r['duckdb_rss_mib'] for r in results):>6.0f} {total_ours / total_theirs:>6.2f}")
-    write_json(args, results)
-
-
-def write_json(args, results):
+          f"{duckdb_cells(total_theirs, peak_theirs, total_ours / total_theirs if duck else None)}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
+
+
+def duckdb_cells(seconds, mib, ratio):
+    """The DuckDB seconds, MiB and ratio columns; dashes where DuckDB did not run (S3)."""
+    if seconds is None:
+        return f"{'-':>9} {'-':>6} {'-':>6}"
+    return f"{seconds:>9.2f} {mib:>6.0f} {ratio:>6.2f}"
 
 
 def main():

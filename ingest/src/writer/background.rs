@@ -122,10 +122,7 @@ impl LakeWriter {
                 tracing::warn!(error = %e, "background flush failed; discarding it and what was buffered since");
                 self.seen.forget(&in_flight.pending_ids);
                 self.discard();
-                if matches!(e, WriterError::Fenced { .. }) {
-                    self.metrics.commit_conflict();
-                    self.learn_from_fence();
-                }
+                self.after_failed_commit(&e);
                 Err(e)
             }
         }

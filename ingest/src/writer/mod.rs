@@ -269,9 +269,14 @@ impl LakeWriter {
         Ok(())
     }
 
-    /// After a refused commit: reads the commits that moved the lake on. Reading continues right
-    /// after them, where a resend of what they landed may come next.
-    fn learn_from_fence(&mut self) {
+    /// After a failed commit whose buffer was discarded: when it was refused (fenced), counts
+    /// the conflict and reads the commits that moved the lake on. Reading continues right after
+    /// them, where a resend of what they landed may come next.
+    fn after_failed_commit(&mut self, error: &WriterError) {
+        if !matches!(error, WriterError::Fenced { .. }) {
+            return;
+        }
+        self.metrics.commit_conflict();
         if let Err(e) = self.refresh() {
             tracing::warn!(error = %e, "could not read the commits that fenced this writer; a resend of what they landed may land again until compaction");
         }
@@ -523,10 +528,7 @@ impl LakeWriter {
             Err(e) => {
                 tracing::warn!(error = %e, "flush failed; discarding the buffer");
                 self.discard();
-                if matches!(e, WriterError::Fenced { .. }) {
-                    self.metrics.commit_conflict();
-                    self.learn_from_fence();
-                }
+                self.after_failed_commit(e);
             }
         }
         self.ranges.clear();
