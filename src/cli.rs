@@ -1,9 +1,13 @@
-//! The command-line surface of cli.md: every subcommand and its flags.
+//! The command-line surface of docs/cli.md: every subcommand and its flags.
 //!
 //! Every flag has a long name, an environment variable `ROOMSIGHT_<FLAG>`, and may be set in
 //! the config file (`config.rs`); flags win over the environment, the environment over the file.
+//! docs/cli.md is generated from these definitions (`reference`), and a test keeps it in step.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[cfg(test)]
+mod reference;
 
 use crate::cmd::{
     compact, dashboard, demo, detect, feed, incidents, ingest, jobs, lake, models, report, rooms,
@@ -119,7 +123,7 @@ pub(crate) enum Command {
     /// The room directory (`rooms load FILE`): rooms.csv into the lake, bad rows reported with
     /// their line numbers.
     Rooms(rooms::Args),
-    /// Run one report of reports.md over a date range (`--from/--to`) or as of a moment
+    /// Run one report of docs/reports.md over a date range (`--from/--to`) or as of a moment
     /// (`--as-of`); print it, export it, and replace its partitions in the lake.
     Report(report::Args),
     /// The report scheduler (`jobs run --schedule FILE`): cron expressions per job, missed runs
@@ -135,8 +139,8 @@ pub(crate) enum Command {
     Dashboard(dashboard::Args),
     /// Read and manage incidents (`list`, `show ID`, `open …`, `close ID`).
     Incidents(incidents::Args),
-    /// Run the rules and the anomaly model over a date range and apply incidents.md's
-    /// lifecycle: open, update, resolve, reopen, auto-close; re-running changes nothing.
+    /// Run the rules and the anomaly model over a date range and apply the lifecycle
+    /// of docs/incidents.md: open, update, resolve, reopen, auto-close; re-running changes nothing.
     Detect(detect::Args),
     /// Deliver incident events to the ticketing sinks (Kafka `room-incidents`, ServiceNow,
     /// a webhook) from the lake's durable outbox, in order per incident, exactly once in effect.

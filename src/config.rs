@@ -23,7 +23,7 @@ pub(crate) enum ParseError {
     Config(String),
 }
 
-/// Prints a parse error the way cli.md says (exit 2), or help/version (exit 0).
+/// Prints a parse error the way docs/cli.md says (exit 2), or help/version (exit 0).
 pub(crate) fn exit_on_parse_error(e: ParseError) -> ExitCode {
     match e {
         ParseError::Clap(e) => {

@@ -13,7 +13,8 @@
 #   TRAIN_SEED=100        the healthy training fleet (ROOMS × DAYS, --fault-rate 0)
 #   BENCH_ROOMS=200 BENCH_DAYS=30       the detection-time benchmark (BENCH_DAYS=0 skips it)
 #
-# Uses ROOMSIGHT_BIN when set, else builds the dev binary. Work goes to
+# Uses ROOMSIGHT_BIN when set, else builds the dev binary. Every lake it ingests is checked to
+# hold exactly the fleet's distinct valid event ids (check_lake.py), or the script fails. Work goes to
 # ${ROOMSIGHT_BENCH_DIR:-~/.cache/roomsight/bench}/detect.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,6 +24,7 @@ if [ -z "${ROOMSIGHT_BIN:-}" ]; then
   ROOMSIGHT_BIN="$CARGO_TARGET_DIR/debug/roomsight"
 fi
 bin="$ROOMSIGHT_BIN"
+python="${PYTHON:-$HOME/.cache/roomsight/venv/bin/python}"
 tune="${TUNE_SEEDS:-1 2}"
 held="${EVAL_SEEDS:-7 8 9}"
 rooms="${ROOMS:-50}"
@@ -46,6 +48,8 @@ fleet() {
   fi
   if [ ! -d "$dir/lake/telemetry" ]; then
     "$bin" ingest --lake "$dir/lake" --file "$dir/fleet/events.ndjson" --once > /dev/null
+    "$python" benches/scripts/check_lake.py --lake "$dir/lake" --bin "$bin" \
+      --input "$dir/fleet/events.ndjson"
   fi
   if [ ! -d "$dir/lake/rooms" ]; then
     "$bin" rooms load --lake "$dir/lake" "$dir/fleet/rooms.csv" > /dev/null

@@ -2,7 +2,9 @@
 # End-to-end benchmark: a simulated fleet streamed through a real Kafka-protocol broker (tansu)
 # into the lake by a consumer group of ingest processes, then compaction, the full report set
 # (side by side with DuckDB on the same files) and detection. Prints the steps' times and peak
-# memory and a summary per fleet size; run it for several sizes to get the README's curve.
+# memory and a summary per fleet size; run it for several sizes to get the README's curve. It
+# fails if the compacted lake's distinct event ids differ from the fleet's distinct valid ids
+# (check_lake.py) or if a report's values differ from DuckDB's (reports_duckdb.py).
 #
 #   benches/scripts/e2e.sh ROOMS DAYS [PROCESSES]     (default 50 rooms × 7 days, 1 process)
 #
@@ -89,6 +91,9 @@ kill "$broker" 2>/dev/null || true
 step rooms "$ROOMSIGHT_BIN" rooms load --lake "$lake" "$work/fleet/rooms.csv"
 step compact "$ROOMSIGHT_BIN" compact --lake "$lake"
 step status "$ROOMSIGHT_BIN" lake status --lake "$lake"
+# The lake must hold exactly the fleet's distinct valid events, or no figure below counts.
+"$python" benches/scripts/check_lake.py --lake "$lake" --bin "$ROOMSIGHT_BIN" \
+  --input "$work/fleet/events.ndjson" | sed 's/^/  /'
 # Detection first, so incident_summary has incidents to count.
 step detect "$ROOMSIGHT_BIN" detect --lake "$lake" --from "$start" --to "$last"
 

@@ -5,7 +5,10 @@
 #   benches/scripts/ingest.sh [ROOMS] [DAYS]      (default 200 rooms × 2 days)
 #
 # Builds the release binary (ROOMSIGHT_BIN overrides it), simulates the fleet once into a cache
-# directory, then times `roomsight ingest --file` into a fresh lake with GNU time.
+# directory, then times `roomsight ingest --file` into a fresh lake with GNU time. Before it prints
+# a figure it checks the lake it measured: the lake's distinct event ids must be exactly the
+# input's distinct valid ids (check_lake.py, DuckDB from the venv, PYTHON overrides it); the
+# script fails otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rooms="${1:-200}"
@@ -15,6 +18,7 @@ if [ -z "${ROOMSIGHT_BIN:-}" ]; then
   cargo build --release --locked --quiet --bin roomsight
   ROOMSIGHT_BIN="$CARGO_TARGET_DIR/release/roomsight"
 fi
+python="${PYTHON:-$HOME/.cache/roomsight/venv/bin/python}"
 work="${ROOMSIGHT_BENCH_DIR:-$HOME/.cache/roomsight/bench}/ingest-$rooms-$days"
 mkdir -p "$work"
 if [ ! -s "$work/fleet/events.ndjson" ]; then
@@ -28,6 +32,7 @@ lines=$(wc -l < "$events_file")
 /usr/bin/time -f "%e %U %S %M" -o "$work/time" \
   "$ROOMSIGHT_BIN" ingest --lake "$work/lake" --file "$events_file" > "$work/out"
 read -r wall user sys rss_kb < "$work/time"
+"$python" benches/scripts/check_lake.py --lake "$work/lake" --bin "$ROOMSIGHT_BIN" --input "$events_file"
 python3 - "$lines" "$bytes" "$wall" "$user" "$sys" "$rss_kb" "$rooms" "$days" <<'PY'
 import sys
 lines, size, wall, user, sys_, rss, rooms, days = sys.argv[1:]

@@ -10,7 +10,9 @@
 # room directory and compacts it once (timed), then runs every report: range reports over all
 # simulated days, snapshot reports as of noon UTC on the last day. REPEAT=N keeps the best of N
 # runs per report; REPORTS=a,b runs only those. DuckDB comes from the venv scripts/test makes
-# (~/.cache/roomsight/venv; PYTHON overrides it).
+# (~/.cache/roomsight/venv; PYTHON overrides it). The script fails if the lake's distinct event
+# ids differ from the fleet's distinct valid ids (check_lake.py), or if any report's values
+# differ from DuckDB's beyond 0.01 % (reports_duckdb.py compares every cell).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rooms="${1:-200}"
@@ -42,6 +44,8 @@ if [ ! -f "$work/lake.done" ]; then
   step ingest "$ROOMSIGHT_BIN" ingest --lake "$work/lake" --file "$work/fleet/events.ndjson" --once
   step rooms "$ROOMSIGHT_BIN" rooms load --lake "$work/lake" "$work/fleet/rooms.csv"
   step compact "$ROOMSIGHT_BIN" compact --lake "$work/lake"
+  "$python" benches/scripts/check_lake.py --lake "$work/lake" --bin "$ROOMSIGHT_BIN" \
+    --input "$work/fleet/events.ndjson"
   touch "$work/lake.done"
 fi
 

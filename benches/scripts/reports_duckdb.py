@@ -14,16 +14,25 @@ Each engine runs each report in a fresh process, `--repeat` times (the best run 
 its peak RSS is read from that process's rusage. roomsight's time is the whole command (start,
 catalog listing, query, CSV to a file); DuckDB's is view creation plus the query with its rows
 fetched into Arrow (`to_arrow_table`), so the ratio leans against roomsight by its start-up cost.
+
+The two engines must agree on the values, not only on the row counts: after the timed runs,
+roomsight runs the report once more with `--format parquet` (untimed, so the types are exact),
+both results are sorted by the report's key columns, and every cell is compared: integers,
+texts, dates and times exactly, floats within 0.01 % (relative; 1e-9 absolute near zero). A
+report whose rows or values differ is named with its first differing rows and columns, and the
+script exits 1 after the last report. On an S3 lake only roomsight runs, so nothing is compared.
 """
 
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
 TELEMETRY = ["heartbeats", "peripheral_states", "meetings", "bookings", "updates", "enrollments", "logs"]
@@ -33,6 +42,27 @@ RANGE_REPORTS = {
     "usage_daily", "utilization_daily", "call_quality_daily", "device_reliability_daily",
     "peripheral_reliability", "incident_summary",
 }
+
+# The columns that identify a row of each report, for sorting both engines' rows alike. A report
+# not listed here is sorted by all its columns that are not floats.
+KEYS = {
+    "usage_daily": ["room_id", "date"],
+    "utilization_daily": ["room_id", "date"],
+    "call_quality_daily": ["room_id", "date"],
+    "device_reliability_daily": ["device_id", "room_id", "date"],
+    "peripheral_reliability": ["kind", "make", "model", "firmware"],
+    "inventory": ["device_id", "item", "peripheral_id"],
+    "update_compliance": ["ring", "component", "line"],
+    "health_overview": ["room_id"],
+    "health_overview_summary": ["site", "status"],
+    "incident_summary": ["kind", "severity"],
+}
+
+# Floats agree when within this share of the larger value, or this close to each other near zero.
+REL_TOLERANCE = 1e-4
+ABS_TOLERANCE = 1e-9
+# How many differing cells are shown per report.
+SHOW_DIFFERENCES = 5
 
 INCIDENT_EVENTS_COLUMNS = """
     incident_id VARCHAR, seq BIGINT, event VARCHAR, kind VARCHAR, severity VARCHAR,
@@ -159,7 +189,89 @@ def run_one_duckdb(args):
     con = connect(Path(args.lake), args.rooms_csv, args.threads)
     table = con.execute(sql, used_params(sql, params_for(args.one, args))).to_arrow_table()
     seconds = time.perf_counter() - start
+    if args.result:
+        import pyarrow.parquet as pq
+
+        pq.write_table(table, args.result)
     print(json.dumps({"rows": table.num_rows, "seconds": seconds}))
+
+
+def read_roomsight_parquet(directory):
+    """The rows `roomsight report --format parquet --out DIR` wrote, as one Arrow table (None
+    when it wrote no file: a report without rows)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files = sorted(Path(directory).rglob("*.parquet"))
+    if not files:
+        return None
+    return pa.concat_tables([pq.ParquetFile(f).read() for f in files])
+
+
+def plain(value):
+    """A cell as a comparable Python value: numbers as int or float, times in UTC."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value
+
+
+def same_cell(a, b):
+    a, b = plain(a), plain(b)
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        if isinstance(a, int) and isinstance(b, int):
+            return a == b
+        x, y = float(a), float(b)
+        if math.isnan(x) or math.isnan(y):
+            return math.isnan(x) and math.isnan(y)
+        return abs(x - y) <= max(REL_TOLERANCE * max(abs(x), abs(y)), ABS_TOLERANCE)
+    return a == b
+
+
+def sort_key(value):
+    """A cell as a sort key: values of one column order among themselves, nulls last."""
+    value = plain(value)
+    if value is None:
+        return (1, "")
+    if isinstance(value, (bool, int, float)):
+        return (0, float(value))
+    if isinstance(value, dt.date):
+        return (0, value.isoformat())
+    return (0, str(value))
+
+
+def compare_values(name, ours, theirs):
+    """Why the two results differ, as sentences (none when they agree)."""
+    import pyarrow as pa
+
+    n_ours = 0 if ours is None else ours.num_rows
+    if n_ours != theirs.num_rows:
+        return [f"{name}: roomsight returned {n_ours} rows, DuckDB {theirs.num_rows}"]
+    if n_ours == 0:
+        return []
+    if ours.column_names != theirs.column_names:
+        return [f"{name}: the columns differ: roomsight {ours.column_names}, DuckDB {theirs.column_names}"]
+    columns = ours.column_names
+    keys = KEYS.get(name) or [f.name for f in ours.schema if not pa.types.is_floating(f.type)]
+    order = keys + [c for c in columns if c not in keys]
+
+    def rows(table):
+        return sorted(table.to_pylist(), key=lambda r: tuple(sort_key(r[c]) for c in order))
+
+    problems = []
+    for i, (a, b) in enumerate(zip(rows(ours), rows(theirs)), start=1):
+        for c in columns:
+            if not same_cell(a[c], b[c]):
+                where = ", ".join(f"{k}={a[k]}" for k in keys)
+                problems.append(f"{name}: row {i} ({where}), column {c}: roomsight {a[c]!r}, DuckDB {b[c]!r}")
+                if len(problems) >= SHOW_DIFFERENCES:
+                    return problems
+    return problems
 
 
 def run_measured(cmd):
@@ -205,6 +317,7 @@ def compare(args):
     duck = not args.lake.startswith("s3://")
     print(f"{'report':<26} {'rows':>8} {'roomsight s':>12} {'MiB':>6} {'duckdb s':>9} {'MiB':>6} {'ratio':>6}")
     results = []
+    mismatches = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             window = (["--from", args.from_date, "--to", args.to_date] if name in RANGE_REPORTS
@@ -212,9 +325,10 @@ def compare(args):
             out_csv = Path(tmp) / f"{name}.csv"
             ours = [args.bin, "report", name, "--lake", args.lake, *window, "--no-write",
                     "--format", "csv", "--out", str(out_csv)]
+            duck_result = Path(tmp) / f"{name}.duckdb.parquet"
             theirs = [sys.executable, __file__, "--one", name, "--lake", args.lake,
                       "--sql-dir", args.sql_dir, "--from", args.from_date, "--to", args.to_date,
-                      "--as-of", args.as_of]
+                      "--as-of", args.as_of, "--result", str(duck_result)]
             if args.rooms_csv:
                 theirs += ["--rooms-csv", args.rooms_csv]
             if args.threads:
@@ -234,13 +348,28 @@ def compare(args):
             if best_theirs is None:
                 best_theirs = (None, None, None)
             ratio = best_ours[0] / best_theirs[0] if duck else None
-            note = "" if not duck or best_ours[2] == best_theirs[2] else f"  (rows differ: duckdb {best_theirs[2]})"
+            problems = []
+            if duck:
+                import pyarrow.parquet as pq
+
+                values_dir = Path(tmp) / f"{name}.roomsight"
+                run_measured([args.bin, "report", name, "--lake", args.lake, *window, "--no-write",
+                              "--format", "parquet", "--out", str(values_dir)])
+                problems = compare_values(name, read_roomsight_parquet(values_dir), pq.read_table(duck_result))
+                if best_ours[2] != best_theirs[2]:
+                    problems.insert(0, f"{name}: the CSV had {best_ours[2]} rows, DuckDB {best_theirs[2]}")
+            note = ""
+            if duck:
+                note = "  values differ" if problems else "  values agree"
             print(f"{name:<26} {best_ours[2]:>8} {best_ours[0]:>12.2f} {best_ours[1]:>6.0f} "
                   f"{duckdb_cells(best_theirs[0], best_theirs[1], ratio)}{note}", flush=True)
+            for problem in problems:
+                print(f"    {problem}", flush=True)
+            mismatches.extend(problems)
             results.append({"report": name, "rows": best_ours[2], "roomsight_s": best_ours[0],
                             "roomsight_rss_mib": best_ours[1], "duckdb_s": best_theirs[0],
                             "duckdb_rss_mib": best_theirs[1], "duckdb_rows": best_theirs[2],
-                            "ratio": ratio})
+                            "ratio": ratio, "values_agree": (not problems) if duck else None})
     total_ours = sum(r["roomsight_s"] for r in results)
     total_theirs = sum(r["duckdb_s"] for r in results) if duck else None
     peak_theirs = max(r["duckdb_rss_mib"] for r in results) if duck else None
@@ -248,6 +377,9 @@ def compare(args):
           f"{duckdb_cells(total_theirs, peak_theirs, total_ours / total_theirs if duck else None)}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
+    if mismatches:
+        reports = sorted({m.split(":", 1)[0] for m in mismatches})
+        sys.exit(f"roomsight and DuckDB disagree on {', '.join(reports)} (details above)")
 
 
 def duckdb_cells(seconds, mib, ratio):
@@ -271,6 +403,7 @@ def main():
     p.add_argument("--repeat", type=int, default=1)
     p.add_argument("--json", help="also write the results here")
     p.add_argument("--one", help=argparse.SUPPRESS)
+    p.add_argument("--result", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.one:
         run_one_duckdb(args)

@@ -27,6 +27,8 @@ if [ ! -d "$work/lake/telemetry" ]; then
     --out "$work/fleet" >/dev/null
   "$ROOMSIGHT_BIN" ingest --lake "$work/lake" --file "$work/fleet/events.ndjson" --once >/dev/null
   "$ROOMSIGHT_BIN" compact --lake "$work/lake" >/dev/null
+  "${PYTHON:-$HOME/.cache/roomsight/venv/bin/python}" benches/scripts/check_lake.py \
+    --lake "$work/lake" --bin "$ROOMSIGHT_BIN" --input "$work/fleet/events.ndjson"
 fi
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

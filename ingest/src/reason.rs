@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-/// The reason a message is invalid, with the exact names of telemetry-contract.md.
+/// The reason a message is invalid, with the exact names of docs/telemetry-contract.md.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Reason {
     /// The message value (or file line) is over 1 MiB.

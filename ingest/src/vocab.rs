@@ -1,7 +1,7 @@
 //! The closed vocabularies of the contract: every string field whose value is one of a list.
 //!
 //! Each enum knows its wire spelling (`as_str`) and parses it back (`parse`); the lists follow
-//! telemetry-contract.md and, for peripherals and connections, Microsoft Graph's names in
+//! docs/telemetry-contract.md and, for peripherals and connections, Microsoft Graph's names in
 //! snake_case.
 
 /// Declares a string-valued enum with its exact wire spellings.

@@ -1,4 +1,4 @@
-//! Judging detection against labelled faults, by events (incidents.md, "Judging detection").
+//! Judging detection against labelled faults, by events (docs/incidents.md, "Judging detection").
 //!
 //! An incident matches a fault when it concerns the fault's peripheral (for `device_offline`,
 //! its device) and opens between 10 minutes before the fault starts and 60 minutes after it

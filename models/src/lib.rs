@@ -1,6 +1,6 @@
 //! # roomsight-models: finding peripherals that are about to fail
 //!
-//! Owns the anomaly model of `incidents.md`:
+//! Owns the anomaly model of `docs/incidents.md`:
 //! - per-peripheral features in fixed windows (error-count rate, disconnects, metric levels and
 //!   trends, time since a firmware change), judged against the peripheral's own history and its
 //!   cohort (`kind, make, model, firmware`);

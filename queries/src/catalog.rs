@@ -1,4 +1,4 @@
-//! The catalog: one DataFusion session that sees the whole lake under the names of cli.md.
+//! The catalog: one DataFusion session that sees the whole lake under the names of docs/cli.md.
 //!
 //! [`Catalog::open`] registers, in the session's default schema:
 //! - the telemetry tables (`heartbeats`, `peripheral_states`, `meetings`, `bookings`, `updates`,

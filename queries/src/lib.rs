@@ -3,9 +3,9 @@
 //! Owns every piece of SQL roomsight runs and the ways people reach it:
 //! - the [`Catalog`]: one DataFusion session with the lake's tables (`heartbeats`,
 //!   `peripheral_states`, …, `rooms`, `incident_events`, `dead_letters`), the views (`incidents`
-//!   and the analyst views) and the report outputs, under the names of cli.md;
+//!   and the analyst views) and the report outputs, under the names of docs/cli.md;
 //! - the [`functions`] the SQL needs beyond DataFusion's (per-row time zones, version order);
-//! - one `.sql` file per report of `reports.md` and per view, each opening with a comment that
+//! - one `.sql` file per report of `docs/reports.md` and per view, each opening with a comment that
 //!   states what it computes, and the SQL of detection's rules and the dashboard ([`sql`]).
 //!
 //! It must not write telemetry, schedule jobs or decide incidents (that is `pipeline`), and it

@@ -1,8 +1,8 @@
-//! The report registry: every report of `reports.md` by name, with its kind, its SQL and the
+//! The report registry: every report of `docs/reports.md` by name, with its kind, its SQL and the
 //! parameters its SQL uses.
 //!
 //! Each report is one `.sql` file in `queries/sql/reports/`, opening with a comment that states
-//! its definition and the cases `reports.md` leaves open. The SQL uses named parameters
+//! its definition and the cases `docs/reports.md` leaves open. The SQL uses named parameters
 //! (`$from_date`, `$to_date`, `$as_of`, `$business_start_minute`, `$business_end_minute`) and the
 //! session functions of [`crate::functions`] (`local_ts`, `local_date`, `utc_from_local`,
 //! `version_key`); it stays plain enough for DuckDB to run the same text with macros of the same
@@ -78,7 +78,7 @@ impl Param {
     }
 }
 
-/// One report of `reports.md`.
+/// One report of `docs/reports.md`.
 #[derive(Clone, Copy, Debug)]
 pub struct Report {
     /// Its name (the CLI's `roomsight report NAME`, the SQL table of its outputs).

@@ -2,7 +2,7 @@
 //! charts. Each file opens with a comment saying what it computes and which parameters
 //! (`$from_date`, `$to_date`, …) it takes; the callers bind them and read the columns.
 
-/// The inputs of the rules of `incidents.md` (`roomsight-pipeline`'s `detect`).
+/// The inputs of the rules of `docs/incidents.md` (`roomsight-pipeline`'s `detect`).
 pub mod detect {
     /// Heartbeat gaps per device (`device_offline`).
     pub const HEARTBEAT_GAPS: &str = include_str!("../sql/detect/heartbeat_gaps.sql");

@@ -1,4 +1,4 @@
-//! `roomsight report NAME`: one report of reports.md over the lake, printed or exported, and
+//! `roomsight report NAME`: one report of docs/reports.md over the lake, printed or exported, and
 //! written into the lake's report outputs.
 
 use std::io::Write;
@@ -18,7 +18,7 @@ use crate::cmd::lake::{open_existing, runtime};
 /// Flags of `roomsight report`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The report: usage_daily, utilization_daily, call_quality_daily, … (see reports.md).
+    /// The report: usage_daily, utilization_daily, call_quality_daily, … (see docs/reports.md).
     #[arg(value_name = "NAME", value_parser = parse_report)]
     pub(crate) name: &'static Report,
 

@@ -13,6 +13,7 @@ mod lake;
 #[path = "../../ingest/tests/it/moto.rs"]
 mod moto;
 mod report;
+mod repository;
 mod s3;
 mod settings;
 mod simulate;

@@ -19,7 +19,7 @@ struct Args {
     /// The lake.
     #[arg(long, env = "ROOMSIGHT_LAKE")]
     lake: String,
-    /// The report (a name of reports.md).
+    /// The report (a name of docs/reports.md).
     report: String,
     /// First local date, for date-range reports.
     #[arg(long)]

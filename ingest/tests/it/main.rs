@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, reason = "test fixtures fail loudly by design")]
 
 mod consumer;
+mod contract_doc;
 mod ingest_mock;
 mod moto;
 mod s3_lake;

@@ -2,7 +2,7 @@
 //!
 //! The period is the lake's heartbeats, oldest to newest; snapshots are taken as of the newest
 //! heartbeat (so a lake of last month's telemetry shows last month's health, not "all
-//! offline"). Each chart runs the report of reports.md that defines its numbers, through the
+//! offline"). Each chart runs the report of docs/reports.md that defines its numbers, through the
 //! report registry, and falls back to a small query of its own (`roomsight_queries::sql::dashboard`, each stating what
 //! it computes) when that report is not registered. A chart whose query fails is drawn empty and
 //! the failure is logged and named in the page's footer: one broken report does not hide the

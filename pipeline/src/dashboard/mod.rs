@@ -8,7 +8,7 @@
 //! escaped ([`escape::escape`]).
 //!
 //! [`data::load`] fills a [`model::Dashboard`] through SQL over the catalog (the reports of
-//! reports.md where the registry has them); [`page::render`] draws it; [`write`] does both and
+//! docs/reports.md where the registry has them); [`page::render`] draws it; [`write`] does both and
 //! writes `<out>/index.html`. An empty lake gives a complete page whose charts say "no data".
 //!
 //! ```no_run

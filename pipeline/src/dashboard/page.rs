@@ -221,7 +221,7 @@ pub fn render(d: &Dashboard) -> String {
     html.push_str("</div></main><footer>");
     let _ = write!(
         html,
-        "Drawn by roomsight from the Parquet lake; numbers as defined in reports.md. Sources: {}.",
+        "Drawn by roomsight from the Parquet lake; numbers as defined in roomsight's docs/reports.md. Sources: {}.",
         escape(&d.sources.join("; "))
     );
     html.push_str("</footer></body></html>\n");

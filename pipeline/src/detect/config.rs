@@ -1,4 +1,4 @@
-//! Detection thresholds: the defaults of incidents.md, every one configurable.
+//! Detection thresholds: the defaults of docs/incidents.md, every one configurable.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,7 +1,7 @@
-//! Detection: the rules of incidents.md and the anomaly model, over a range of the lake, as
+//! Detection: the rules of docs/incidents.md and the anomaly model, over a range of the lake, as
 //! condition intervals handed to the incident lifecycle.
 //!
-//! - [`config`]: the rules' thresholds (defaults as incidents.md);
+//! - [`config`]: the rules' thresholds (defaults as docs/incidents.md);
 //! - the rules, each reading its inputs with SQL over the catalog (`roomsight_queries::sql::detect`):
 //!   `availability` (`device_offline`, `peripheral_disconnected`, `signed_out`), `updates`
 //!   (`update_failed`), `calls` (`call_quality_degraded`);

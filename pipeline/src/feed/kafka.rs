@@ -16,7 +16,7 @@ use crate::incidents::IncidentEvent;
 use super::progress::IncidentProgress;
 use super::sink::{Delivery, Sink};
 
-/// The topic of incidents.md.
+/// The topic of docs/incidents.md.
 pub const INCIDENTS_TOPIC: &str = "room-incidents";
 
 /// Where to produce.
@@ -43,7 +43,7 @@ impl std::fmt::Debug for KafkaSinkConfig {
 }
 
 impl KafkaSinkConfig {
-    /// The topic of incidents.md on these brokers.
+    /// The topic of docs/incidents.md on these brokers.
     pub fn new(brokers: impl Into<String>) -> KafkaSinkConfig {
         KafkaSinkConfig {
             brokers: brokers.into(),

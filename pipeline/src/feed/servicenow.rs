@@ -69,7 +69,7 @@ pub struct ServiceNowConfig {
 }
 
 impl ServiceNowConfig {
-    /// The defaults of incidents.md for an instance and credentials.
+    /// The defaults of docs/incidents.md for an instance and credentials.
     pub fn new(url: impl Into<String>, auth: Auth) -> ServiceNowConfig {
         ServiceNowConfig {
             url: url.into(),

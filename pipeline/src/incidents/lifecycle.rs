@@ -1,4 +1,4 @@
-//! The incident lifecycle of incidents.md, against the store: detection's evidence in,
+//! The incident lifecycle of docs/incidents.md, against the store: detection's evidence in,
 //! incident events out, written as one batch.
 //!
 //! [`apply`] reads the store, decides (see [`timeline`](super::timeline) for the rules) and

@@ -3,7 +3,7 @@
 //! - [`model`]: kinds, severities, states, the incident event (one row of `incident_events`)
 //!   and the [`Observation`] detection hands over;
 //! - [`store`]: the append-only event batches in `<lake>/incidents/events/`;
-//! - [`timeline`]: the lifecycle rules of incidents.md as a pure function;
+//! - [`timeline`]: the lifecycle rules of docs/incidents.md as a pure function;
 //! - [`lifecycle`]: those rules against the store ([`apply`], [`open_customer`], [`close`]);
 //! - [`business_days`]: Monday–Friday in the room's time zone, for auto-closing.
 //!

@@ -67,7 +67,7 @@ pub struct UnknownName {
 }
 
 string_enum! {
-    /// The kinds of incident of incidents.md.
+    /// The kinds of incident of docs/incidents.md.
     Kind {
         /// No heartbeat from an enrolled room system for 10 minutes.
         DeviceOffline = "device_offline",
@@ -96,7 +96,7 @@ impl Kind {
         }
     }
 
-    /// The severity of incidents.md when detection or a person says no more: critical for
+    /// The severity of docs/incidents.md when detection or a person says no more: critical for
     /// outages, warning for degradation and failed updates.
     pub fn default_severity(self) -> Severity {
         match self {
@@ -237,7 +237,7 @@ impl IncidentEvent {
         format!("{}:{}", self.incident_id, self.seq)
     }
 
-    /// The JSON incident event of the feed (incidents.md): exactly `incident_id, event, kind,
+    /// The JSON incident event of the feed (docs/incidents.md): exactly `incident_id, event, kind,
     /// severity, state, room_id, device_id, peripheral_id, opened_at, event_at, summary,
     /// details`, timestamps RFC 3339 UTC.
     pub fn feed_json(&self) -> Map<String, Value> {

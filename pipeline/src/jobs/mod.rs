@@ -12,7 +12,7 @@
 //!
 //! [[jobs]]
 //! name = "usage"              # unique, [A-Za-z0-9_-]; default: the report name
-//! report = "usage_daily"      # a report of reports.md
+//! report = "usage_daily"      # a report of docs/reports.md
 //! cron = "15 2 * * *"         # minute hour day-of-month month day-of-week (5 fields)
 //! window = "yesterday"        # yesterday | today | last N days | snapshot
 //!

@@ -33,7 +33,7 @@ pub struct Schedule {
 pub struct Job {
     /// Unique name; names the folder of its run records.
     pub name: String,
-    /// The report it runs (a name of reports.md).
+    /// The report it runs (a name of docs/reports.md).
     pub report: String,
     /// When it runs: a 5-field cron expression, evaluated in `timezone`.
     pub cron: Cron,

@@ -100,6 +100,6 @@ async fn incident_events_reach_room_incidents_keyed_by_incident_in_order() {
         want.sort();
         let mut fields = fields;
         fields.sort();
-        assert_eq!(fields, want, "exactly the fields of incidents.md");
+        assert_eq!(fields, want, "exactly the fields of docs/incidents.md");
     }
 }

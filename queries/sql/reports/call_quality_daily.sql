@@ -1,4 +1,4 @@
--- call_quality_daily: one row per room and local date with meetings (reports.md).
+-- call_quality_daily: one row per room and local date with meetings (docs/reports.md).
 --
 -- Every meeting is a call and belongs to the local date on which it starts, in its room's time
 -- zone (rooms.csv); a room missing from the directory is reported under its room_id in UTC.
@@ -9,7 +9,7 @@
 --   avg_packet_loss_pct, avg_jitter_ms, avg_rtt_ms   plain means over the calls (each call
 --                          weighs one, whatever its length)
 --
--- Cases reports.md leaves open, and what this file does:
+-- Cases docs/reports.md leaves open, and what this file does:
 -- * A meeting is its latest event by `ts`, ties broken by the greater `event_id` (the wire
 --   contract's rule); a duplicate or resent event counts once with the latest values.
 -- * The thresholds are strict: a call at exactly 10 % loss, 30 ms jitter or 500 ms RTT is not poor.

@@ -1,5 +1,5 @@
 -- device_reliability_daily: one row per room system and local date on which it was enrolled
--- (reports.md), for the local dates $from_date..$to_date.
+-- (docs/reports.md), for the local dates $from_date..$to_date.
 --
 -- Enrolled periods run from an `enrolled` event to the next `unenrolled` one of the same
 -- device ([enrolled, unenrolled), open-ended when none follows); a device with no enrollment
@@ -21,7 +21,7 @@
 --   incidents_opened        incidents (their current state in `incidents`) of this device or
 --                           its peripherals whose opened_at falls on that local date
 --
--- Cases reports.md leaves open, and what this file does:
+-- Cases docs/reports.md leaves open, and what this file does:
 -- * A second `enrolled` before any `unenrolled` does not start a new period (the periods of
 --   both events end at the same `unenrolled`; their union is the first one's). An `unenrolled`
 --   with no open period is ignored. An open period runs to the end of the range.

@@ -1,4 +1,4 @@
--- health_overview: as of $as_of, one row per room (reports.md): every room of the directory
+-- health_overview: as of $as_of, one row per room (docs/reports.md): every room of the directory
 -- and every room_id seen in telemetry up to the moment.
 --
 -- A snapshot sees the events (and incident events) whose time is at or before $as_of. Status,
@@ -23,7 +23,7 @@
 --   open_incidents   incidents of the room whose state as of the moment is `open`, any severity
 --   last_heartbeat   the room's latest heartbeat ts up to the moment (null if none)
 --
--- Cases reports.md leaves open, and what this file does:
+-- Cases docs/reports.md leaves open, and what this file does:
 -- * The window edges are inclusive: a heartbeat exactly 10 minutes old still counts.
 -- * A room with several room systems: any heartbeat of any of them keeps it online; the
 --   sign-in flag is that of the room's latest heartbeat.

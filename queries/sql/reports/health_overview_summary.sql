@@ -1,4 +1,4 @@
--- health_overview_summary: as of $as_of, the estate summary of health_overview (reports.md):
+-- health_overview_summary: as of $as_of, the estate summary of health_overview (docs/reports.md):
 -- one row per `site, status` with the number of rooms in that status (`rooms`); rooms missing
 -- from the directory count under a null site. Only combinations with rooms have rows.
 --

@@ -1,5 +1,5 @@
 -- incident_summary: over the local dates $from_date..$to_date, one row per incident `kind,
--- severity` (reports.md), computed from the incident events (`incident_events`).
+-- severity` (docs/reports.md), computed from the incident events (`incident_events`).
 --
 -- An incident's local dates are in its room's time zone (rooms.csv; UTC for a room missing
 -- from the directory); an event is in the range when its event_at falls on a local date of it.
@@ -16,7 +16,7 @@
 --   p90_minutes_to_resolve    resolution in the range - opened_at) in minutes, with fractions;
 --                             p90 is the continuous percentile (linear interpolation)
 --
--- Cases reports.md leaves open, and what this file does:
+-- Cases docs/reports.md leaves open, and what this file does:
 -- * An incident counts under the kind and severity of its state at the end of the range (an
 --   update_failed warning escalated to critical counts as critical in every column).
 -- * opened_at is that of the incident's state at the end of the range (late data may move it

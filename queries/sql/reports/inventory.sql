@@ -1,4 +1,4 @@
--- inventory: as of $as_of, one row per room system and one per peripheral (reports.md); the
+-- inventory: as of $as_of, one row per room system and one per peripheral (docs/reports.md); the
 -- bulk export (CSV as well as Parquet).
 --
 -- A snapshot sees the events whose ts is at or before $as_of. A room system is a device_id
@@ -22,7 +22,7 @@
 --                   (last_seen >= $as_of - 24 h); else `stale`. A peripheral takes its host
 --                   device's status.
 --
--- Cases reports.md leaves open, and what this file does:
+-- Cases docs/reports.md leaves open, and what this file does:
 -- * "Seen" means any event of the device in any telemetry table (heartbeat, peripheral,
 --   meeting, booking, update, enrollment, log); a device never enrolled is listed and is
 --   active or stale by that rule.

@@ -1,5 +1,5 @@
 -- peripheral_reliability: over the local dates $from_date..$to_date, one row per peripheral
--- `kind, make, model, firmware` (reports.md): the equipment-reliability view of which make,
+-- `kind, make, model, firmware` (docs/reports.md): the equipment-reliability view of which make,
 -- model and firmware fail most.
 --
 -- An event's local date is in its room's time zone (rooms.csv; UTC for a room missing from the
@@ -18,7 +18,7 @@
 --   incidents_per_100_days    100 * incidents / peripheral_days
 --   mean_error_count          mean of error_count over the events in the range
 --
--- Cases reports.md leaves open, and what this file does:
+-- Cases docs/reports.md leaves open, and what this file does:
 -- * An incident counts under the kind, make, model and firmware of its peripheral's latest
 --   event at or before opened_at (or, with none, the first after it). An incident whose
 --   peripheral never reported in the range still makes a row (peripheral_days 0, rates null).

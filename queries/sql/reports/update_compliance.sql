@@ -1,4 +1,4 @@
--- update_compliance: as of $as_of, one row per `ring, component, line` (reports.md).
+-- update_compliance: as of $as_of, one row per `ring, component, line` (docs/reports.md).
 --
 -- A snapshot sees the events whose ts is at or before $as_of.
 -- Lines: `teams_app` and `operating_system` per room-system platform (`line` = the platform,
@@ -20,7 +20,7 @@
 --   failed_7d, rolled_back_7d   update events with that status and ts in [$as_of - 7 days,
 --                   $as_of], under the ring of the event's room and the line of its target
 --
--- Cases reports.md leaves open, and what this file does:
+-- Cases docs/reports.md leaves open, and what this file does:
 -- * A target's room (for its ring) is that of its device's latest enrollment event; a
 --   peripheral's device is the one named by its latest event.
 -- * A room system's platform (its line) is that of its latest heartbeat, else of its latest

@@ -1,4 +1,4 @@
--- usage_daily: one row per room and local date with at least one meeting (reports.md).
+-- usage_daily: one row per room and local date with at least one meeting (docs/reports.md).
 --
 -- A meeting belongs to the local date on which it starts, in its room's time zone (rooms.csv);
 -- a room missing from the directory is reported under its room_id in UTC.
@@ -9,7 +9,7 @@
 --   max_people_count         largest `people_count` (null when none reported one)
 --   teams_meetings           platform `teams`; other_platform_meetings: any other platform
 --
--- Cases reports.md leaves open, and what this file does:
+-- Cases docs/reports.md leaves open, and what this file does:
 -- * A meeting is its latest event by `ts`, ties broken by the greater `event_id` (the wire
 --   contract's rule); a duplicate or resent event therefore counts once, and the room, start
 --   and end are those of the latest version.

@@ -1,5 +1,5 @@
 -- utilization_daily: one row per room and local date, every date from $from_date to $to_date,
--- zeros included (reports.md).
+-- zeros included (docs/reports.md).
 --
 -- Rooms: every room of the directory, plus every room_id seen in telemetry; a room missing from
 -- the directory is reported in UTC with an unknown capacity. Business hours: Monday-Friday,
@@ -22,7 +22,7 @@
 -- lies beyond the furthest end before it (a running MAX window), which is the length of the
 -- union of the spans. Whole minutes: each column's exact length is rounded down once.
 --
--- Cases reports.md leaves open, and what this file does:
+-- Cases docs/reports.md leaves open, and what this file does:
 -- * "Seen in telemetry": a room_id with an event of any telemetry table on a UTC date of the
 --   range (an unknown room's local dates are UTC dates), or with a meeting or accepted booking
 --   counted in the range. A room seen only on other dates gets no rows.
@@ -30,7 +30,7 @@
 --   booking's latest status decides whether it is accepted (a cancelled one counts nowhere).
 -- * A no-show looks at the booking's whole interval [start, end), not only business hours,
 --   and any meeting of the room, whether or not it names the booking.
--- * utilization_pct uses the whole-minute columns, as written in reports.md.
+-- * utilization_pct uses the whole-minute columns, as written in docs/reports.md.
 -- * Pruning: bookings are read whole (a booking's events may be sent weeks before it starts);
 --   meetings from UTC date from-2 to to+3 (a meeting lasts at most 24 h and its `ts` is its
 --   end), so a booking that runs on more than two days past the range sees no later meetings.

@@ -5,7 +5,7 @@
 //! | `local_ts(ts, tz)` | the wall-clock time in IANA zone `tz` at instant `ts`, as a `Timestamp(µs)` without zone |
 //! | `local_date(ts, tz)` | the date in zone `tz` at instant `ts` (`Date32`) |
 //! | `utc_from_local(local, tz)` | the instant (`Timestamp(µs, UTC)`) at which zone `tz`'s clock shows `local`; a time skipped by a DST gap maps to the end of the gap, an ambiguous one to its first occurrence |
-//! | `version_key(v)` | a text whose byte order is the version order of reports.md |
+//! | `version_key(v)` | a text whose byte order is the version order of docs/reports.md |
 //!
 //! They exist because per-row time zones (each room has its own) cannot be expressed with
 //! DataFusion's casts, whose time zone is part of the type. The benchmarks define DuckDB macros

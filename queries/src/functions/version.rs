@@ -1,4 +1,4 @@
-//! `version_key(v)`: versions compared as reports.md says, by comparing texts.
+//! `version_key(v)`: versions compared as docs/reports.md says, by comparing texts.
 //!
 //! A version is dot-separated parts. Numeric parts compare as numbers (`1.10.0 > 1.9.3`), missing
 //! parts count as 0 (`1.2 = 1.2.0`), and a non-numeric part compares as text. The key encodes

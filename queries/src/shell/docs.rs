@@ -1,7 +1,7 @@
 //! What each table and column of the catalog means, in one line: shown by the shell's `\d`.
 //!
 //! The columns themselves come from the session (so reports and views added later show up);
-//! this file only adds their meaning. Telemetry columns follow `telemetry-contract.md`.
+//! this file only adds their meaning. Telemetry columns follow `docs/telemetry-contract.md`.
 
 /// Tables and views with a one-line meaning, in the order `\d` lists them first.
 pub const TABLES: &[(&str, &str)] = &[
@@ -131,7 +131,7 @@ const COLUMNS: &[(&str, &str, &str)] = &[
     (
         "peripheral_states",
         "error_count",
-        "errors since the last report",
+        "errors since the peripheral last connected (0 again after a reconnect or reboot)",
     ),
     ("peripheral_states", "fps", "camera frames per second"),
     ("peripheral_states", "volume_pct", "speaker volume, percent"),
@@ -178,7 +178,11 @@ const COLUMNS: &[(&str, &str, &str)] = &[
     ("meetings", "meeting_id", "the meeting"),
     ("meetings", "start", "when it started, UTC"),
     ("meetings", "end", "when it ended, UTC"),
-    ("meetings", "scheduled", "it had a booking (false: ad hoc)"),
+    (
+        "meetings",
+        "scheduled",
+        "booked ahead (false: ad hoc, a walk-in or meet now)",
+    ),
     (
         "meetings",
         "booking_id",
@@ -210,30 +214,30 @@ const COLUMNS: &[(&str, &str, &str)] = &[
     ("bookings", "booking_id", "the booking"),
     ("bookings", "start", "booked start, UTC"),
     ("bookings", "end", "booked end, UTC"),
-    ("bookings", "status", "accepted, cancelled, no_show, …"),
+    ("bookings", "status", "accepted or cancelled"),
     ("bookings", "attendees", "invited attendees"),
     ("updates", "update_id", "the update"),
     (
         "updates",
         "component",
-        "what was updated (teams_app, os, firmware, …)",
+        "teams_app, firmware, operating_system, admin_agent or partner_agent",
     ),
     ("updates", "target_id", "the device or peripheral updated"),
     ("updates", "from_version", "version before"),
-    ("updates", "to_version", "version after (if it succeeded)"),
+    ("updates", "to_version", "the version the step installs"),
     ("updates", "ring", "the rollout ring"),
     (
         "updates",
         "status",
-        "started, succeeded, failed, rolled_back, …",
+        "scheduled, started, succeeded, failed or rolled_back",
     ),
     ("updates", "error", "why it failed (null on success)"),
-    ("enrollments", "action", "enrolled or removed"),
+    ("enrollments", "action", "enrolled or unenrolled"),
     ("enrollments", "platform", "windows or android"),
     ("enrollments", "make", "manufacturer"),
     ("enrollments", "model", "model"),
     ("enrollments", "serial", "serial number"),
-    ("logs", "level", "warning, error, …"),
+    ("logs", "level", "info, warning or error"),
     ("logs", "source", "the component that logged"),
     (
         "logs",

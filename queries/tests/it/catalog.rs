@@ -1,4 +1,4 @@
-//! The catalog registers every table of cli.md, prunes by date, and adds the zone functions.
+//! The catalog registers every table of docs/cli.md, prunes by date, and adds the zone functions.
 
 use crate::fixture::{TestLake, heartbeat};
 use datafusion::common::ScalarValue;

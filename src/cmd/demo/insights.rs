@@ -1,5 +1,5 @@
 //! The demo's second half: the room directory into the lake, detection with the built-in
-//! model (incidents into the lake), every report of reports.md over the simulated days, the
+//! model (incidents into the lake), every report of docs/reports.md over the simulated days, the
 //! bulk inventory export and the estate dashboard.
 
 use std::path::{Path, PathBuf};

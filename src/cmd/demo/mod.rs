@@ -1,6 +1,6 @@
 //! `roomsight demo`: the whole flow on one machine with nothing to set up — a simulated fleet
 //! streams through an in-process Kafka cluster into the ingest, which writes the lake; the lake
-//! is then compacted, every report of reports.md runs over it, and the inventory export and
+//! is then compacted, every report of docs/reports.md runs over it, and the inventory export and
 //! the estate dashboard are written beside it.
 
 mod insights;
