@@ -124,6 +124,7 @@ fn kafka_run_with_dlq(brokers: &str, once: bool, dlq_topic: Option<&str>) -> Kaf
         once,
         lag_interval: Duration::from_secs(1),
         dlq_topic: dlq_topic.map(String::from),
+        on_gap: roomsight_ingest::run::kafka::OnGap::Record,
     }
 }
 

@@ -99,6 +99,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             once: false,
             lag_interval: Duration::from_secs(5),
             dlq_topic: None,
+            on_gap: roomsight_ingest::run::kafka::OnGap::Record,
         };
         let shutdown = shutdown.clone();
         std::thread::spawn(move || run::kafka::run(&settings, writer, &shutdown))
