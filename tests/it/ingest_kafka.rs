@@ -463,16 +463,19 @@ fn sigkill_at_random_in_one_group_leader_included_loses_nothing_and_lands_nothin
     let lake = Lake::open(url).unwrap();
     let mut random = Random::from_clock("victims and kill moments");
 
-    let mut members: Vec<Member> = (0..3).map(|_| Member::start(&broker, url, &[])).collect();
+    // The first member forms the group alone, so it is the group's leader (the test must know
+    // who leads: Kafka's classic protocol keeps a leader until it leaves); two more join.
+    let mut members = vec![Member::start(&broker, url, &[])];
+    settle(&[&members[0]], 4, "the first member leads the group");
+    members.extend((0..2).map(|_| Member::start(&broker, url, &[])));
     // About 50 k messages at 400 a second: the stream outlasts the kills, then hurries.
     let stream = Stream::start(&broker, &files, 400);
     for kill in 1..=6 {
         // Kill while the group works: at a random moment after the lake moved on.
         wait_for_commit_after(&lake, lake_version(&lake), "before a kill");
         std::thread::sleep(Duration::from_millis(random.below(800)));
-        // The first victim is the oldest member, which formed the group and so leads it (Kafka's
-        // classic protocol makes the first member to join the leader, and a leader stays one
-        // until it leaves); the others are drawn at random, the current leader among them.
+        // The first victim is the leader; the others are drawn at random, whoever leads then
+        // among them.
         let victim = if kill == 1 {
             0
         } else {

@@ -311,7 +311,7 @@ fn every_line_is_well_formed_exposition() {
             assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
         }
     }
-    assert_eq!(typed.len(), 16);
+    assert_eq!(typed.len(), 17);
 }
 
 #[test]
