@@ -1,17 +1,16 @@
 #!/usr/bin/env bash
-# End-to-end benchmark: a simulated fleet streamed through a real Kafka-protocol broker (tansu)
-# into the lake by a consumer group of ingest processes, then compaction, the full report set
-# (side by side with DuckDB on the same files) and detection. Prints the steps' times and peak
-# memory and a summary per fleet size; run it for several sizes to get the README's curve. It
-# fails if the compacted lake's distinct event ids differ from the fleet's distinct valid ids
-# (check_lake.py) or if a report's values differ from DuckDB's (reports_duckdb.py).
+# End-to-end benchmark: a simulated fleet streamed through Apache Kafka (one local broker, run by
+# scripts/kafka-broker from the jars it resolves once; Java 17 and Maven needed) into the lake by
+# a consumer group of ingest processes, then compaction, the full report set (side by side with
+# DuckDB on the same files) and detection. Prints the steps' times and peak memory and a summary
+# per fleet size; run it for several sizes to get the README's curve. It fails if the compacted
+# lake's distinct event ids differ from the fleet's distinct valid ids (check_lake.py) or if a
+# report's values differ from DuckDB's (reports_duckdb.py).
 #
 #   benches/scripts/e2e.sh ROOMS DAYS [PROCESSES]     (default 50 rooms × 7 days, 1 process)
 #
-# With more than one process the producer sends one message per record batch: tansu 0.6 cannot
-# fetch from an offset inside a batch, so a partition that moves between processes mid-batch
-# would resume after a gap (real Kafka has no such limit). That is tansu's slow path (about
-# 6 k events/s here), so the throughput figures come from one process.
+# The producer batches as librdkafka does by default, whatever the number of processes. The
+# broker's log is kept in the work directory (kafka/broker.log).
 #
 # ROOMSIGHT_BIN overrides the binary (default: a release build); PARTITIONS (4) sets the
 # topic's partitions; LAKE=s3://bucket/prefix runs against S3 (AWS_* settings from the
@@ -34,7 +33,6 @@ fi
 for v in $(env | grep -o '^ROOMSIGHT_[A-Z_]*' | grep -v '^ROOMSIGHT_BIN$\|^ROOMSIGHT_BENCH_DIR$'); do unset "$v"; done
 export ROOMSIGHT_LOG=warn
 python="${PYTHON:-$HOME/.cache/roomsight/venv/bin/python}"
-tansu="${TANSU:-$HOME/.cargo/bin/tansu}"
 bench="${ROOMSIGHT_BENCH_DIR:-$HOME/.cache/roomsight/bench}"
 work="$bench/e2e-$rooms-$days"
 mkdir -p "$work"
@@ -57,21 +55,21 @@ step simulate "$ROOMSIGHT_BIN" simulate "${sim[@]}" --out "$work/fleet"
 messages=$(wc -l < "$work/fleet/events.ndjson")
 ndjson_bytes=$(stat -c %s "$work/fleet/events.ndjson")
 
-port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$tansu" broker --listener-url "tcp://127.0.0.1:$port" --advertised-listener-url "tcp://127.0.0.1:$port" \
-  --storage-engine memory://tansu/ >"$work/tansu.log" 2>&1 &
+free_port() { "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+controller=$(free_port)
+rm -rf "$work/kafka"
+# The broker runs until this script exits (its watchdog follows this shell's pid).
+scripts/kafka-broker run "$work/kafka" "$port" "$controller" $$ &
 broker=$!
 pids=()
 cleanup() { kill "$broker" "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT
-for _ in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-"$tansu" topic create room-telemetry --partitions "$partitions" --broker "tcp://127.0.0.1:$port" >/dev/null
+scripts/kafka-broker topic "$port" room-telemetry "$partitions"
 kafka=(--brokers "127.0.0.1:$port" --topic room-telemetry)
 
 # The stream: the same fleet produced into the topic (the producer is not what is measured).
-batching=()
-[ "$procs" -gt 1 ] && batching=(--kafka-option batch.num.messages=1 --kafka-option message.timeout.ms=0)
-step produce "$ROOMSIGHT_BIN" simulate "${sim[@]}" "${kafka[@]}" "${batching[@]}"
+step produce "$ROOMSIGHT_BIN" simulate "${sim[@]}" "${kafka[@]}"
 
 # The consumer group: PROCESSES ingest processes, each until its partitions are caught up.
 began=$(date +%s.%N)

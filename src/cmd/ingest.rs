@@ -12,6 +12,7 @@ use roomsight_ingest::lake::encode::EncodeOptions;
 use roomsight_ingest::lake::store::Lake;
 use roomsight_ingest::metrics::{self, Metrics, Source};
 use roomsight_ingest::reason::Reason;
+use roomsight_ingest::run::kafka::OnGap;
 use roomsight_ingest::run::{self, RunSummary, Shutdown};
 use roomsight_ingest::schema::Table;
 use roomsight_ingest::writer::{LakeWriter, WriterConfig};
@@ -59,6 +60,20 @@ pub(crate) struct Args {
     )]
     pub(crate) dlq_topic: Option<String>,
 
+    /// What a gap does — a partition continuing at a later offset than the lake stopped at,
+    /// because Kafka no longer has the offsets in between (retention, compaction, deleted
+    /// records, transaction markers): `record` counts it in the metrics, records its range in
+    /// the lake (`lake status` shows it) and goes on; `fail` stops with exit 1 after committing
+    /// what came before. A gap is checked by seeking back once before either.
+    #[arg(
+        long,
+        env = "ROOMSIGHT_ON_GAP",
+        value_enum,
+        default_value_t = GapPolicy::Record,
+        value_name = "WHAT"
+    )]
+    pub(crate) on_gap: GapPolicy,
+
     /// Serve Prometheus metrics at `http://ADDR/metrics` (e.g. `127.0.0.1:9464`).
     #[arg(long, env = "ROOMSIGHT_METRICS_ADDR", value_name = "ADDR")]
     pub(crate) metrics_addr: Option<String>,
@@ -90,6 +105,24 @@ pub(crate) struct Args {
         value_name = "L"
     )]
     pub(crate) zstd_level: i32,
+}
+
+/// `--on-gap`: what a gap in a Kafka partition does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum GapPolicy {
+    /// Count it, record it in the lake and go on.
+    Record,
+    /// Stop with exit 1.
+    Fail,
+}
+
+impl From<GapPolicy> for OnGap {
+    fn from(policy: GapPolicy) -> Self {
+        match policy {
+            GapPolicy::Record => OnGap::Record,
+            GapPolicy::Fail => OnGap::Fail,
+        }
+    }
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -147,6 +180,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             once: args.once,
             lag_interval: Duration::from_secs(5),
             dlq_topic: args.dlq_topic.clone(),
+            on_gap: args.on_gap.into(),
         };
         tracing::info!(topic = %args.kafka.topic, group = %args.group, lake = %args.lake, "consuming");
         run::kafka::run(&kafka, writer, &shutdown)?

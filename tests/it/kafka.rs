@@ -1,4 +1,5 @@
-//! `roomsight simulate --brokers`: every event reaches a real broker once, keyed by device.
+//! Against Apache Kafka: `roomsight simulate --brokers` delivers every event once, keyed by
+//! device, and `roomsight demo --brokers` streams a fleet through it into the lake.
 
 use std::time::{Duration, Instant};
 
@@ -7,8 +8,8 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
+use crate::broker::Kafka;
 use crate::roomsight;
-use crate::tansu::Tansu;
 
 const PARTITIONS: i32 = 4;
 
@@ -43,7 +44,7 @@ fn consume_all(brokers: &str, topic: &str, expected: usize) -> Vec<(i32, Vec<u8>
 
 #[test]
 fn simulate_produces_every_event_once_keyed_by_device_id() {
-    let broker = Tansu::start();
+    let broker = Kafka::start();
     broker.create_topic("sim-telemetry", PARTITIONS as u32);
     let dir = tempfile::tempdir().unwrap();
     let flags = [
@@ -132,4 +133,71 @@ fn an_unreachable_broker_fails_with_exit_1_and_says_so() {
         .assert()
         .code(1)
         .stderr(predicates::str::contains("were not delivered"));
+}
+
+#[test]
+fn the_demo_streams_through_apache_kafka_into_the_lake() {
+    let broker = Kafka::start();
+    broker.create_topic("roomsight-demo", PARTITIONS as u32);
+    let dir = tempfile::tempdir().unwrap();
+    let out = roomsight()
+        .args(["demo", "--rooms", "2", "--days", "1"])
+        .args(["--brokers", &broker.brokers(), "--dir"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains(&format!("streamed through Kafka at {}", broker.brokers())),
+        "{text}"
+    );
+    let events: u64 = text
+        .lines()
+        .find_map(|l| l.split(": ").nth(1)?.split(' ').next()?.parse().ok())
+        .expect("the summary names the number of events");
+
+    let status = roomsight()
+        .args(["lake", "status", "--format", "json", "--lake"])
+        .arg(dir.path().join("lake"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let status: serde_json::Value = serde_json::from_slice(&status).unwrap();
+    // Every distinct event once (compaction dropped the resends), and every offset the broker
+    // holds consumed.
+    let telemetry = [
+        "heartbeats",
+        "peripheral_states",
+        "meetings",
+        "bookings",
+        "updates",
+        "enrollments",
+        "logs",
+    ];
+    let rows: u64 = status["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| telemetry.contains(&t["table"].as_str().unwrap()))
+        .map(|t| t["rows"].as_u64().unwrap())
+        .sum();
+    assert_eq!(rows, events, "{text}");
+    let consumed: i64 = status["offsets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["source"] == "kafka:roomsight-demo")
+        .map(|o| o["next_offset"].as_i64().unwrap())
+        .sum();
+    let held: i64 = broker
+        .high_watermarks("roomsight-demo", PARTITIONS)
+        .iter()
+        .map(|(_, end)| end)
+        .sum();
+    assert_eq!(consumed, held, "{status}");
 }

@@ -61,6 +61,7 @@ fn build_lake(dir: &std::path::Path) {
                     from: offset,
                     to,
                 }],
+                gaps: vec![],
             };
             lake.commit(&mut state, &commit).await.unwrap();
             offset = to;

@@ -1,11 +1,15 @@
 //! Command-line tests of the `roomsight` binary: exit codes, output and settings layering.
 #![allow(clippy::unwrap_used, reason = "test fixtures fail loudly by design")]
 
+#[path = "../../ingest/tests/it/broker.rs"]
+mod broker;
 mod dashboard;
 mod detect;
 mod feed_cli;
 mod incidents_cli;
 mod ingest;
+mod ingest_gap;
+mod ingest_group;
 mod ingest_kafka;
 mod jobs;
 mod kafka;
@@ -18,8 +22,6 @@ mod s3;
 mod settings;
 mod simulate;
 mod sql_cli;
-#[path = "../../ingest/tests/it/tansu.rs"]
-mod tansu;
 mod validate;
 
 use assert_cmd::Command;

@@ -274,6 +274,7 @@ fn start_ingest(
         once,
         lag_interval: Duration::from_secs(5),
         dlq_topic: None,
+        on_gap: roomsight_ingest::run::kafka::OnGap::Record,
     };
     let shutdown = shutdown.clone();
     std::thread::spawn(move || run(&settings, writer, &shutdown))

@@ -455,6 +455,7 @@ async fn compact_group(
         add,
         remove: group.files.iter().map(|f| f.path.clone()).collect(),
         sources: Vec::new(),
+        gaps: Vec::new(),
     };
     let stats = GroupStats {
         files_out: commit.add.len(),

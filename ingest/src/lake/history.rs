@@ -85,6 +85,7 @@ mod tests {
             add,
             remove: remove.iter().map(|p| (*p).to_owned()).collect(),
             sources: vec![],
+            gaps: vec![],
         }
     }
 

@@ -8,6 +8,10 @@
 //! lake): a writer that lost a partition to another process can therefore never land it twice —
 //! its commit is refused ([`LogError::Fenced`]) and its files stay unreferenced.
 //!
+//! A commit also lists the gaps inside its ranges: offsets Kafka no longer had when the ingest
+//! read past them (retention, compaction, deleted records, transaction markers), so the lake
+//! itself says which offsets of a range it does not hold, and `lake status` can show them.
+//!
 //! A reader's view of the lake is a [`LakeState`]: the state after some version, built by
 //! applying commits in order. Nothing else (directory listings, Kafka group offsets) is trusted.
 
@@ -70,6 +74,23 @@ pub struct Commit {
     /// Source offsets consumed.
     #[serde(default)]
     pub sources: Vec<SourceRange>,
+    /// Gaps inside those ranges: `[from, to)` offsets Kafka no longer had when the ingest read
+    /// past them, so their messages are not in the lake.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<SourceRange>,
+}
+
+/// The gaps the lake recorded in one source partition.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Gaps {
+    /// How many gaps.
+    pub count: u64,
+    /// Offsets skipped in all of them.
+    pub offsets: u64,
+    /// The newest gap's first offset.
+    pub last_from: i64,
+    /// One past the newest gap's last offset.
+    pub last_to: i64,
 }
 
 /// Failures of the log.
@@ -126,6 +147,8 @@ pub struct LakeState {
     pub files: BTreeMap<String, FileEntry>,
     /// Next offset per (source, partition).
     pub offsets: BTreeMap<(String, i32), i64>,
+    /// Recorded gaps per (source, partition), for those that had any.
+    pub gaps: BTreeMap<(String, i32), Gaps>,
 }
 
 impl LakeState {
@@ -161,6 +184,16 @@ impl LakeState {
         for range in &commit.sources {
             self.offsets
                 .insert((range.source.clone(), range.partition), range.to);
+        }
+        for gap in &commit.gaps {
+            let gaps = self
+                .gaps
+                .entry((gap.source.clone(), gap.partition))
+                .or_default();
+            gaps.count += 1;
+            gaps.offsets += u64::try_from(gap.to - gap.from).unwrap_or(0);
+            gaps.last_from = gap.from;
+            gaps.last_to = gap.to;
         }
         self.version = version;
     }
@@ -283,6 +316,7 @@ mod tests {
                 from,
                 to,
             }],
+            gaps: vec![],
         }
     }
 
@@ -375,6 +409,41 @@ mod tests {
         assert_eq!(refresh(&s, &mut reader).await.unwrap(), 40);
         assert_eq!(reader.files.len(), 40);
         assert!(reader.source_offsets("kafka:t").values().all(|&o| o == 50));
+    }
+
+    #[tokio::test]
+    async fn gaps_inside_a_commits_range_are_tallied_per_partition() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store(dir.path());
+        let mut state = LakeState::default();
+        let gap = |from, to| SourceRange {
+            source: "kafka:t".into(),
+            partition: 0,
+            from,
+            to,
+        };
+        let mut commit = ingest(0, 0, 100, "a");
+        commit.gaps = vec![gap(10, 40), gap(41, 42)];
+        append(&s, &mut state, &commit).await.unwrap();
+        append(&s, &mut state, &ingest(1, 0, 5, "b")).await.unwrap();
+        let mut reader = LakeState::default();
+        refresh(&s, &mut reader).await.unwrap();
+        assert_eq!(reader, state);
+        assert_eq!(
+            reader.gaps,
+            BTreeMap::from([(
+                ("kafka:t".to_string(), 0),
+                Gaps {
+                    count: 2,
+                    offsets: 31,
+                    last_from: 41,
+                    last_to: 42
+                }
+            )])
+        );
+        // A commit without gaps does not write the field at all.
+        let plain = serde_json::to_string(&ingest(0, 0, 1, "c")).unwrap();
+        assert!(!plain.contains("gaps"), "{plain}");
     }
 
     #[tokio::test]

@@ -4,7 +4,9 @@
 //! commit log alone (no data file is opened), so the numbers are exactly what a reader going
 //! through the log sees. Dead letters by reason read only the `reason` column of the live
 //! `dead_letters` files. The last committed offsets are the lake's next offset per source
-//! partition: where a restarted ingest resumes.
+//! partition: where a restarted ingest resumes. Gaps are the offsets Kafka no longer had when
+//! the ingest read past them (retention, compaction, deleted records, transaction markers), per
+//! source partition, as the commits recorded them.
 //!
 //! [`LakeStatus`] serializes to JSON for scripts and renders as aligned text for people
 //! (its `Display`).
@@ -67,6 +69,24 @@ pub struct LakeStatus {
     pub dead_letters_by_reason: BTreeMap<String, u64>,
     /// The next offset of each source partition, by source and partition.
     pub offsets: Vec<SourceOffset>,
+    /// The source partitions with recorded gaps, by source and partition.
+    pub gaps: Vec<SourceGaps>,
+}
+
+/// The gaps recorded in one source partition: offsets whose messages are not in the lake
+/// because Kafka no longer had them when the ingest read past them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SourceGaps {
+    /// `kafka:<topic>`.
+    pub source: String,
+    /// The partition.
+    pub partition: i32,
+    /// How many gaps.
+    pub gaps: u64,
+    /// Offsets skipped in all of them.
+    pub offsets: u64,
+    /// The newest gap, `[from, to)`.
+    pub last: [i64; 2],
 }
 
 /// The newest commit.
@@ -186,6 +206,17 @@ pub async fn status(lake: &Lake) -> Result<LakeStatus, StatusError> {
             next_offset: *next,
         })
         .collect();
+    let gaps = state
+        .gaps
+        .iter()
+        .map(|((source, partition), g)| SourceGaps {
+            source: source.clone(),
+            partition: *partition,
+            gaps: g.count,
+            offsets: g.offsets,
+            last: [g.last_from, g.last_to],
+        })
+        .collect();
     Ok(LakeStatus {
         lake: lake.url().to_owned(),
         version: state.version,
@@ -193,6 +224,7 @@ pub async fn status(lake: &Lake) -> Result<LakeStatus, StatusError> {
         tables,
         dead_letters_by_reason,
         offsets,
+        gaps,
     })
 }
 
@@ -276,7 +308,26 @@ impl fmt::Display for LakeStatus {
         if self.offsets.is_empty() {
             rows.push(row(["(none)", "", ""]));
         }
-        write_table(f, &rows, &[false, true, true])
+        write_table(f, &rows, &[false, true, true])?;
+
+        writeln!(
+            f,
+            "\ngaps (offsets Kafka no longer had when the ingest read past them; not in the lake)"
+        )?;
+        let mut rows = vec![row(["source", "partition", "gaps", "offsets", "last gap"])];
+        for g in &self.gaps {
+            rows.push(row([
+                &g.source,
+                &g.partition.to_string(),
+                &g.gaps.to_string(),
+                &g.offsets.to_string(),
+                &format!("[{}, {})", g.last[0], g.last[1]),
+            ]));
+        }
+        if self.gaps.is_empty() {
+            rows.push(row(["(none)", "", "", "", ""]));
+        }
+        write_table(f, &rows, &[false, true, true, true, false])
     }
 }
 
@@ -375,6 +426,13 @@ mod tests {
                 partition: 0,
                 next_offset: 42,
             }],
+            gaps: vec![SourceGaps {
+                source: "kafka:t".into(),
+                partition: 0,
+                gaps: 1,
+                offsets: 403,
+                last: [47_562, 47_965],
+            }],
         };
         let text = status.to_string();
         let lines: Vec<&str> = text.lines().collect();
@@ -396,6 +454,12 @@ mod tests {
             lines
                 .iter()
                 .any(|l| l.contains("kafka:t") && l.ends_with("42")),
+            "{text}"
+        );
+        assert!(
+            lines.iter().any(|l| l.contains("kafka:t")
+                && l.contains("403")
+                && l.ends_with("[47562, 47965)")),
             "{text}"
         );
     }

@@ -318,6 +318,7 @@ mod tests {
                 from,
                 to,
             }],
+            gaps: vec![],
         }
     }
 

@@ -100,6 +100,18 @@ impl Metrics {
             "Lake commits that conflicted with another writer's.",
             self.commit_conflicts_total(),
         );
+        out.header(
+            "roomsight_ingest_gap_messages_total",
+            "counter",
+            "Offsets skipped because Kafka no longer had them (retention, compaction, deleted records, transaction markers), by partition.",
+        );
+        for (topic, partition, n) in self.gap_series() {
+            out.sample(
+                "roomsight_ingest_gap_messages_total",
+                &[("topic", &topic), ("partition", &partition.to_string())],
+                n,
+            );
+        }
 
         let flush = self.flush_histogram();
         out.header(

@@ -22,6 +22,7 @@
 //! | `roomsight_ingest_bytes_written_total` | counter | `table` | bytes of Parquet files written |
 //! | `roomsight_ingest_commits_total` | counter | | lake commits that succeeded |
 //! | `roomsight_ingest_commit_conflicts_total` | counter | | lake commits that lost a race and were retried or abandoned |
+//! | `roomsight_ingest_gap_messages_total` | counter | `topic`, `partition` | offsets skipped because Kafka no longer had them (a gap: retention, compaction, deleted records, transaction markers) |
 //! | `roomsight_ingest_flush_seconds` | histogram | | time to flush buffered rows to the lake (encode, write, commit) |
 //! | `roomsight_ingest_consumer_lag` | gauge | `topic`, `partition` | messages between the high watermark and the consumer's position |
 //! | `roomsight_ingest_committed_offset` | gauge | `topic`, `partition` | the next offset to read per the lake's last commit |
@@ -36,6 +37,8 @@
 //! plus `dead_letters` for `rows_committed`, `files_written` and `bytes_written`; any other
 //! table appears once it has been counted. Partition gauges exist from the first `set_*` for
 //! the partition until [`Metrics::forget_partition`] (call it when the partition is revoked).
+//! `roomsight_ingest_gap_messages_total` shows every partition this process owns or has seen a gap
+//! in, zeros included; a revoked partition keeps its count.
 //!
 //! ```
 //! use roomsight_ingest::Reason;
@@ -63,7 +66,9 @@ mod partitions;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::reason::Reason;
@@ -176,6 +181,8 @@ pub struct Metrics {
     bytes_written: Counters<N_TABLES>,
     commits: AtomicU64,
     commit_conflicts: AtomicU64,
+    /// Offsets skipped over in gaps, by topic and partition.
+    gaps: Mutex<BTreeMap<(String, i32), u64>>,
     flush: Histogram,
     partitions: Partitions,
     buffered_bytes: AtomicU64,
@@ -202,6 +209,7 @@ impl Metrics {
             bytes_written: Counters::new(),
             commits: AtomicU64::new(0),
             commit_conflicts: AtomicU64::new(0),
+            gaps: Mutex::new(BTreeMap::new()),
             flush: Histogram::new(),
             partitions: Partitions::default(),
             buffered_bytes: AtomicU64::new(0),
@@ -254,6 +262,39 @@ impl Metrics {
     /// Counts one lake commit that conflicted with another writer's.
     pub fn commit_conflict(&self) {
         self.commit_conflicts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts `n` offsets of a partition skipped over in a gap: Kafka served a later offset than
+    /// the one the lake continues at.
+    pub fn gap(&self, topic: &str, partition: i32, n: u64) {
+        let mut gaps = self.gaps.lock().unwrap_or_else(PoisonError::into_inner);
+        *gaps.entry((topic.to_owned(), partition)).or_insert(0) += n;
+    }
+
+    /// Offsets of a partition skipped over in gaps so far.
+    pub fn gap_messages_total(&self, topic: &str, partition: i32) -> u64 {
+        let gaps = self.gaps.lock().unwrap_or_else(PoisonError::into_inner);
+        gaps.get(&(topic.to_owned(), partition))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The gap counts to render: every partition with a gap or owned now, zeros included.
+    fn gap_series(&self) -> Vec<(String, i32, u64)> {
+        let mut series = self
+            .gaps
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        for (topic, partition, gauges) in self.partitions.snapshot() {
+            if gauges.assigned {
+                series.entry((topic, partition)).or_insert(0);
+            }
+        }
+        series
+            .into_iter()
+            .map(|((topic, partition), n)| (topic, partition, n))
+            .collect()
     }
 
     /// Records how long a flush took, in seconds. A value that is negative or not a number is

@@ -232,6 +232,31 @@ fn partition_gauges_are_sorted_set_and_forgotten() {
 }
 
 #[test]
+fn gap_counts_show_owned_partitions_at_zero_and_outlive_a_revocation() {
+    let m = Metrics::new();
+    m.assign_partition("telemetry", 1);
+    m.assign_partition("telemetry", 0);
+    m.gap("telemetry", 1, 400);
+    m.gap("telemetry", 1, 2);
+    assert_eq!(
+        block(&m.render(), "roomsight_ingest_gap_messages_total")[2..],
+        [
+            "roomsight_ingest_gap_messages_total{topic=\"telemetry\",partition=\"0\"} 0",
+            "roomsight_ingest_gap_messages_total{topic=\"telemetry\",partition=\"1\"} 402",
+        ]
+    );
+    // A counter never goes back: the revoked partition keeps its count, the idle one goes.
+    m.forget_partition("telemetry", 1);
+    m.forget_partition("telemetry", 0);
+    assert_eq!(
+        block(&m.render(), "roomsight_ingest_gap_messages_total")[2..],
+        ["roomsight_ingest_gap_messages_total{topic=\"telemetry\",partition=\"1\"} 402"]
+    );
+    assert_eq!(m.gap_messages_total("telemetry", 1), 402);
+    assert_eq!(m.gap_messages_total("telemetry", 0), 0);
+}
+
+#[test]
 fn label_values_escape_quote_backslash_and_newline() {
     let m = Metrics::new();
     m.set_lag("a\"b\\c\nd", 1, 9);
@@ -286,7 +311,7 @@ fn every_line_is_well_formed_exposition() {
             assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
         }
     }
-    assert_eq!(typed.len(), 16);
+    assert_eq!(typed.len(), 17);
 }
 
 #[test]

@@ -7,6 +7,11 @@
 //! refused commit (another member moved a partition on) the loop seeks every assigned partition
 //! back to the lake's offsets.
 //!
+//! A gap — Kafka serving a later offset than the one a partition continues at (retention,
+//! compaction, deleted records, transaction markers) — is checked again by seeking back to the
+//! expected offset before it is believed; a confirmed gap is counted, logged and recorded in the
+//! lake's next commit ([`OnGap::Record`]), or stops the run ([`OnGap::Fail`]).
+//!
 //! A due flush lands on a background thread while the loop polls on
 //! ([`LakeWriter::flush_in_background`], at most one in flight); the group offsets follow
 //! each flush when it has landed. A revocation, `--once` catching up and the stop wait for it.
@@ -37,6 +42,20 @@ pub struct KafkaRun {
     pub lag_interval: Duration,
     /// Also produce every rejected message (scrubbed, keyed by its reason) to this topic.
     pub dlq_topic: Option<String>,
+    /// What a confirmed gap does.
+    pub on_gap: OnGap,
+}
+
+/// What the ingest does when a partition continues after a gap: offsets Kafka no longer has
+/// between where the lake stopped and what the broker serves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OnGap {
+    /// Count it, log it, record its range in the lake's next commit, and go on. Transaction
+    /// markers and compaction make gaps normal on some topics.
+    #[default]
+    Record,
+    /// Stop with [`RunError::Gap`], after committing what was read before it.
+    Fail,
 }
 
 /// The writer as the consumer's rebalance hook.
@@ -107,6 +126,8 @@ pub fn run(
     let mut positions: BTreeMap<i32, i64> = BTreeMap::new();
     let mut last_lag = Instant::now();
     let mut last_warning = None;
+    // Per partition: the expected offset a gap was seen at and re-checked by seeking back to it.
+    let mut rechecked: BTreeMap<i32, i64> = BTreeMap::new();
     let result = loop {
         if shutdown.requested() {
             tracing::info!("stop requested: committing what was read");
@@ -128,6 +149,7 @@ pub fn run(
             match change {
                 Assignment::Assigned(parts) => {
                     for (p, offset) in parts {
+                        rechecked.remove(&p);
                         assigned.insert(p);
                         positions.insert(p, offset);
                         metrics.assign_partition(&topic, p);
@@ -135,6 +157,7 @@ pub fn run(
                 }
                 Assignment::Revoked(parts) => {
                     for p in parts {
+                        rechecked.remove(&p);
                         assigned.remove(&p);
                         at_end.remove(&p);
                         positions.remove(&p);
@@ -147,6 +170,40 @@ pub fn run(
         match polled {
             Some(Polled::Message(m)) => {
                 at_end.remove(&m.partition);
+                let gap = w
+                    .next_offset(&source, m.partition)
+                    .filter(|&expected| m.offset > expected);
+                match gap {
+                    Some(from) if rechecked.get(&m.partition) != Some(&from) => {
+                        // The broker may have answered from the wrong place once: ask again
+                        // before believing that the offsets in between are gone.
+                        tracing::info!(
+                            partition = m.partition,
+                            asked = from,
+                            served = m.offset,
+                            "Kafka served a later offset than the partition continues at; seeking back to check the gap"
+                        );
+                        rechecked.insert(m.partition, from);
+                        if let Err(e) = consumer.seek(m.partition, Some(from)) {
+                            tracing::warn!(partition = m.partition, error = %e, "could not seek back to check a gap");
+                        }
+                        continue;
+                    }
+                    Some(from) => {
+                        rechecked.remove(&m.partition);
+                        if config.on_gap == OnGap::Fail {
+                            break Err(RunError::Gap {
+                                topic: topic.clone(),
+                                partition: m.partition,
+                                from,
+                                to: m.offset,
+                            });
+                        }
+                    }
+                    None => {
+                        rechecked.remove(&m.partition);
+                    }
+                }
                 positions.insert(m.partition, m.offset + 1);
                 let message = Message {
                     source: &source,

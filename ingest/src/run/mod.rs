@@ -72,6 +72,24 @@ pub enum RunError {
     /// The lake writer failed.
     #[error(transparent)]
     Writer(#[from] WriterError),
+    /// A partition continued after a gap and the run was told to stop on one (`--on-gap fail`).
+    #[error(
+        "partition {partition} of topic `{topic}` continues at offset {to}, but the lake stopped \
+         at {from}: offsets [{from}, {to}) are no longer in Kafka (retention, compaction, deleted \
+         records or transaction markers). Stopped because of --on-gap fail, after committing what \
+         came before; restore the messages if they matter, or run with --on-gap record to record \
+         the gap in the lake and go on"
+    )]
+    Gap {
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: i32,
+        /// Where the lake stopped: the first missing offset.
+        from: i64,
+        /// The offset Kafka served: one past the last missing offset.
+        to: i64,
+    },
     /// A backfill file could not be read.
     #[error(
         "could not read {path}: {source}; check the path and permissions (a rerun resumes where the lake stopped)"

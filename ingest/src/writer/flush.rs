@@ -114,6 +114,7 @@ impl LakeWriter {
             files_written: self.files_written,
             batches,
             sources,
+            gaps: std::mem::take(&mut self.gaps),
         })
     }
 }
@@ -129,6 +130,8 @@ pub(super) struct FlushJob {
     files_written: u64,
     batches: Vec<(Table, RecordBatch)>,
     sources: Vec<SourceRange>,
+    /// Gaps inside `sources`.
+    gaps: Vec<SourceRange>,
 }
 
 impl FlushJob {
@@ -171,6 +174,7 @@ impl FlushJob {
             add,
             remove: Vec::new(),
             sources: self.sources,
+            gaps: self.gaps,
         };
         let version = self
             .runtime

@@ -30,6 +30,13 @@
 //!    and drops a resend as a duplicate. When a buffer is discarded its ids are forgotten
 //!    again, so a re-read after a fence is not mistaken for a resend.
 //!
+//! 6. **Gaps are recorded.** A Kafka message beyond the offset a partition continues at means
+//!    Kafka no longer has the offsets in between (retention, compaction, deleted records,
+//!    transaction markers). The writer counts the gap (`roomsight_ingest_gap_messages_total`),
+//!    logs it and lists its range in the commit that reads past it, so the lake says which
+//!    offsets of its ranges it does not hold ([`LakeWriter::next_offset`] lets the consume loop
+//!    check a gap, or stop on one, before the message reaches the writer).
+//!
 //! NDJSON backfills use the same path with the source `file:<path>` and line numbers as
 //! offsets, so re-running a backfill after a crash continues where the lake stopped.
 //!
@@ -47,7 +54,7 @@ use std::time::{Duration, Instant};
 use tokio::runtime::Handle;
 
 use crate::lake::encode::EncodeOptions;
-use crate::lake::log::{LakeState, LogError};
+use crate::lake::log::{LakeState, LogError, SourceRange};
 use crate::lake::rows::{DeadLetter, DeadLetterRows, Origin, TableRows};
 use crate::lake::store::{Lake, LakeError};
 use crate::metrics::{Metrics, Source};
@@ -196,6 +203,10 @@ pub struct LakeWriter {
     tables: Vec<TableRows>,
     dead: DeadLetterRows,
     ranges: BTreeMap<(String, i32), Range>,
+    /// Gaps inside `ranges`, for the next commit.
+    gaps: Vec<SourceRange>,
+    /// Per partition, the start of the last gap counted in the metrics.
+    counted_gaps: BTreeMap<(String, i32), i64>,
     seen: SeenIds,
     pending_ids: Vec<u64>,
     /// Every commit up to this version has its ids in `seen` (or was looked at).
@@ -231,6 +242,8 @@ impl LakeWriter {
                 .collect(),
             dead: DeadLetterRows::new(),
             ranges: BTreeMap::new(),
+            gaps: Vec::new(),
+            counted_gaps: BTreeMap::new(),
             pending_ids: Vec::new(),
             seeded_version: 0,
             own_versions: BTreeSet::new(),
@@ -363,40 +376,55 @@ impl LakeWriter {
         Accepted::DeadLetter(Reason::TooLarge)
     }
 
-    /// Extends the partition's consumed range; `false` for an offset already consumed.
+    /// Where the lake will be once the flush in flight (if any) lands.
+    fn lake_next(&self, key: &(String, i32)) -> Option<i64> {
+        self.in_flight
+            .as_ref()
+            .and_then(|f| f.ranges.get(key))
+            .map(|r| r.to)
+            .or_else(|| self.state.offsets.get(key).copied())
+    }
+
+    /// The offset a partition of `source` continues at: after what this writer buffered, else
+    /// after the flush in flight, else the lake's next offset. `None` for a partition the lake
+    /// has never seen and nothing was read from yet (it starts wherever Kafka's log begins).
+    ///
+    /// A message beyond it means a gap: Kafka no longer had the offsets in between.
+    pub fn next_offset(&self, source: &str, partition: i32) -> Option<i64> {
+        let key = (source.to_string(), partition);
+        self.ranges
+            .get(&key)
+            .map(|r| r.to)
+            .or_else(|| self.lake_next(&key))
+    }
+
+    /// Extends the partition's consumed range; `false` for an offset already consumed. A Kafka
+    /// message beyond the expected offset is a gap, recorded with the next commit.
     fn advance(&mut self, message: &Message<'_>) -> bool {
         let key = (message.source.to_string(), message.partition);
-        // Where the lake will be once the flush in flight lands.
-        let lake = self
-            .in_flight
-            .as_ref()
-            .and_then(|f| f.ranges.get(&key))
-            .map(|r| r.to)
-            .or_else(|| self.state.offsets.get(&key).copied());
+        let lake = self.lake_next(&key);
         if lake.is_some_and(|next| message.offset < next) {
             return false;
         }
+        let expected = match self.ranges.get(&key) {
+            Some(range) if message.offset < range.to => return false,
+            Some(range) => Some(range.to),
+            None => lake,
+        };
+        if let (Some(from), Origin::Kafka { topic, .. }) = (expected, message.origin)
+            && message.offset > from
+        {
+            self.record_gap(
+                message.source,
+                topic,
+                message.partition,
+                from,
+                message.offset,
+            );
+        }
         match self.ranges.get_mut(&key) {
-            Some(range) if message.offset < range.to => false,
-            Some(range) => {
-                range.to = message.offset + 1;
-                true
-            }
+            Some(range) => range.to = message.offset + 1,
             None => {
-                if let (Some(next), Origin::Kafka { .. }) = (lake, message.origin)
-                    && message.offset > next + 1
-                {
-                    // Retention or topic compaction removed messages the lake never saw (a gap
-                    // of one is a transaction marker, not a loss).
-                    tracing::warn!(
-                        source = message.source,
-                        partition = message.partition,
-                        from = next,
-                        to = message.offset,
-                        "the partition continues after a gap: messages in [from, to) were no longer \
-                         in Kafka (retention, compaction or aborted transactions) and are not in the lake"
-                    );
-                }
                 let from = lake.unwrap_or(message.offset);
                 self.ranges.insert(
                     key,
@@ -406,9 +434,35 @@ impl LakeWriter {
                     },
                 );
                 self.buffered_since.get_or_insert_with(Instant::now);
-                true
             }
         }
+        true
+    }
+
+    /// Notes a gap `[from, to)` of a partition: logged, counted in the metrics (once, even if
+    /// the range is read again after a failed commit) and listed in the next commit.
+    fn record_gap(&mut self, source: &str, topic: &str, partition: i32, from: i64, to: i64) {
+        tracing::warn!(
+            source,
+            partition,
+            from,
+            to,
+            "the partition continues after a gap: offsets [from, to) were no longer in Kafka \
+             (retention, compaction, deleted records or transaction markers) and are not in the \
+             lake; the gap is recorded with the next commit (`lake status` shows it)"
+        );
+        let key = (source.to_string(), partition);
+        if self.counted_gaps.get(&key) != Some(&from) {
+            self.metrics
+                .gap(topic, partition, u64::try_from(to - from).unwrap_or(0));
+            self.counted_gaps.insert(key, from);
+        }
+        self.gaps.push(SourceRange {
+            source: source.to_string(),
+            partition,
+            from,
+            to,
+        });
     }
 
     fn count_message(&self, message: &Message<'_>) {
@@ -532,6 +586,7 @@ impl LakeWriter {
             }
         }
         self.ranges.clear();
+        self.gaps.clear();
         self.buffered_since = None;
         self.report_buffered();
         result.map(|flushed| {
@@ -566,6 +621,7 @@ impl LakeWriter {
         self.seen.forget(&self.pending_ids);
         self.pending_ids.clear();
         self.ranges.clear();
+        self.gaps.clear();
         self.buffered_since = None;
         self.report_buffered();
     }

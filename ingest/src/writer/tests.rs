@@ -508,3 +508,97 @@ fn a_backfill_flushing_in_the_background_lands_every_line_once() {
     assert_eq!(state.source_offsets(&source), BTreeMap::from([(0, 40)]));
     assert_eq!(state.version, 40);
 }
+
+#[test]
+fn a_gap_is_counted_once_and_recorded_with_the_commit_that_reads_past_it() {
+    let f = fixture();
+    let mut w = f.writer("w1");
+    for (i, offset) in [0, 1, 2].into_iter().enumerate() {
+        let hb = heartbeat(&format!("a{i}"), "2026-11-26T10:00:00Z");
+        w.accept(&kafka(0, offset), hb.as_bytes(), now());
+    }
+    w.flush().unwrap();
+    assert_eq!(w.next_offset(SOURCE, 0), Some(3));
+    assert_eq!(w.next_offset(SOURCE, 1), None, "never read");
+
+    // After the commit the partition continues at 10 (3..10 deleted), then at 15 within the
+    // same buffer (a compacted stretch).
+    let hb = heartbeat("b1", "2026-11-26T10:00:00Z");
+    w.accept(&kafka(0, 10), hb.as_bytes(), now());
+    assert_eq!(w.next_offset(SOURCE, 0), Some(11));
+    let hb = heartbeat("b2", "2026-11-26T10:00:00Z");
+    w.accept(&kafka(0, 15), hb.as_bytes(), now());
+    // A partition the lake never saw starts wherever Kafka's log begins: no gap.
+    let hb = heartbeat("c1", "2026-11-26T10:00:00Z");
+    w.accept(&kafka(1, 40), hb.as_bytes(), now());
+    let flushed = w.flush().unwrap().unwrap();
+    let gap = |partition, from, to| SourceRange {
+        source: SOURCE.into(),
+        partition,
+        from,
+        to,
+    };
+    let commit = f
+        .runtime
+        .block_on(crate::lake::log::read_commit(
+            f.lake.store(),
+            flushed.version,
+        ))
+        .unwrap()
+        .unwrap();
+    assert_eq!(commit.gaps, vec![gap(0, 3, 10), gap(0, 11, 15)]);
+    assert_eq!(w.metrics().gap_messages_total("room-telemetry", 0), 11);
+    assert_eq!(w.metrics().gap_messages_total("room-telemetry", 1), 0);
+    let state = f.runtime.block_on(f.lake.state()).unwrap();
+    let tally = state.gaps[&(SOURCE.to_string(), 0)];
+    assert_eq!((tally.count, tally.offsets), (2, 11));
+    assert_eq!((tally.last_from, tally.last_to), (11, 15));
+
+    // A buffer discarded after a gap (a failed commit) and read again counts the gap once.
+    let hb = heartbeat("d1", "2026-11-26T10:00:00Z");
+    w.accept(&kafka(0, 20), hb.as_bytes(), now());
+    w.discard();
+    w.accept(&kafka(0, 20), hb.as_bytes(), now());
+    assert_eq!(w.metrics().gap_messages_total("room-telemetry", 0), 15);
+    let flushed = w.flush().unwrap().unwrap();
+    let commit = f
+        .runtime
+        .block_on(crate::lake::log::read_commit(
+            f.lake.store(),
+            flushed.version,
+        ))
+        .unwrap()
+        .unwrap();
+    assert_eq!(commit.gaps, vec![gap(0, 16, 20)]);
+}
+
+#[test]
+fn files_are_never_checked_for_gaps() {
+    let f = fixture();
+    let mut w = f.writer("w1");
+    let line = |offset: i64| Message {
+        source: "file:x.ndjson",
+        partition: 0,
+        offset,
+        origin: Origin::File {
+            path: "x.ndjson",
+            line: offset as u64 + 1,
+        },
+    };
+    // Lines a backfill skips (blank ones) are not messages Kafka lost.
+    for (i, offset) in [0, 5].into_iter().enumerate() {
+        let hb = heartbeat(&format!("f{i}"), "2026-11-26T10:00:00Z");
+        w.accept(&line(offset), hb.as_bytes(), now());
+    }
+    let flushed = w.flush().unwrap().unwrap();
+    let commit = f
+        .runtime
+        .block_on(crate::lake::log::read_commit(
+            f.lake.store(),
+            flushed.version,
+        ))
+        .unwrap()
+        .unwrap();
+    assert!(commit.gaps.is_empty());
+    assert!(f.runtime.block_on(f.lake.state()).unwrap().gaps.is_empty());
+}

@@ -9,7 +9,7 @@ use roomsight_ingest::kafka::{
     TelemetryProducer,
 };
 
-use crate::tansu::{Tansu, one_message_per_batch};
+use crate::broker::Kafka;
 
 struct Fixed(BTreeMap<i32, i64>);
 
@@ -26,12 +26,12 @@ impl StartOffsets for Fixed {
 
 #[test]
 fn assigned_partitions_start_at_the_lakes_offsets_not_the_groups() {
-    let broker = Tansu::start();
+    let broker = Kafka::start();
     broker.create_topic("t-consume", 2);
     let mut producer = TelemetryProducer::new(&ProducerConfig {
         brokers: broker.brokers(),
         topic: "t-consume".into(),
-        options: one_message_per_batch(),
+        options: vec![],
     })
     .unwrap();
     for i in 0..60 {

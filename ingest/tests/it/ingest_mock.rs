@@ -1,5 +1,6 @@
-//! The Kafka ingest loop against librdkafka's in-process mock cluster: everything lands once,
-//! rejects land as dead letters, and two members of one group split the work.
+//! The Kafka ingest loop: everything lands once and rejects land as dead letters, in the lake and
+//! on the dead-letter topic (against Apache Kafka); two members of one group split the work
+//! (against librdkafka's in-process mock cluster).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -18,6 +19,8 @@ use roomsight_ingest::run::{RunSummary, Shutdown};
 use roomsight_ingest::schema::Table;
 use roomsight_ingest::writer::{LakeWriter, WriterConfig};
 use tokio::runtime::Runtime;
+
+use crate::broker::Kafka;
 
 const TOPIC: &str = "room-telemetry";
 const DLQ: &str = "room-telemetry-dlq";
@@ -124,6 +127,7 @@ fn kafka_run_with_dlq(brokers: &str, once: bool, dlq_topic: Option<&str>) -> Kaf
         once,
         lag_interval: Duration::from_secs(1),
         dlq_topic: dlq_topic.map(String::from),
+        on_gap: roomsight_ingest::run::kafka::OnGap::Record,
     }
 }
 
@@ -150,10 +154,10 @@ fn column(runtime: &Runtime, lake: &Lake, table: Table, column: &str) -> Vec<Str
 
 #[test]
 fn every_event_lands_once_and_every_reject_lands_as_a_dead_letter() {
-    let cluster = MockCluster::new(1).unwrap();
-    cluster.create_topic(TOPIC, 4, 1).unwrap();
-    cluster.create_topic(DLQ, 1, 1).unwrap();
-    let brokers = cluster.bootstrap_servers();
+    let broker = Kafka::start();
+    broker.create_topic(TOPIC, 4);
+    broker.create_topic(DLQ, 1);
+    let brokers = broker.brokers();
     let mut lines = Vec::new();
     let mut expected = BTreeSet::new();
     for i in 0..2_000 {

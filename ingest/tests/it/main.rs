@@ -2,12 +2,12 @@
 //! the scrubber are total over any input) and the Kafka consumer against a real broker.
 #![allow(clippy::unwrap_used, reason = "test fixtures fail loudly by design")]
 
+mod broker;
 mod consumer;
 mod contract_doc;
 mod ingest_mock;
 mod moto;
 mod s3_lake;
-mod tansu;
 
 use proptest::prelude::*;
 use roomsight_ingest::scrub::{REDACTED, scrub};

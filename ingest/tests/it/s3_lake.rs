@@ -39,6 +39,7 @@ fn ingest(partition: i32, from: i64, to: i64, path: &str, staged: Option<String>
             from,
             to,
         }],
+        gaps: vec![],
     }
 }
 

@@ -73,6 +73,7 @@ async fn add_telemetry(lake: &Lake, date: &str) {
         }],
         remove: vec![],
         sources: vec![],
+        gaps: vec![],
     };
     append(lake.store(), &mut state, &commit).await.unwrap();
 }

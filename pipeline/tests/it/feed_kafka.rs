@@ -1,4 +1,4 @@
-//! The Kafka sink against librdkafka's in-process mock cluster.
+//! The Kafka sink against Apache Kafka: incident events reach `room-incidents`.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -6,20 +6,25 @@ use std::time::{Duration, Instant};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
-use rdkafka::mocking::MockCluster;
-use rdkafka::producer::DefaultProducerContext;
 use rdkafka::{Offset, TopicPartitionList};
 use roomsight_pipeline::feed::{FeedConfig, Feeder, KafkaSinkConfig};
 use roomsight_pipeline::incidents::{self, IncidentStore};
 use serde_json::Value;
 
+use crate::broker::Kafka;
 use crate::incident_store::{offline, t};
 
-#[tokio::test]
-async fn incident_events_reach_room_incidents_keyed_by_incident_in_order() {
-    let cluster: MockCluster<'static, DefaultProducerContext> = MockCluster::new(1).unwrap();
-    cluster.create_topic("room-incidents", 3, 1).unwrap();
-    let brokers = cluster.bootstrap_servers();
+#[test]
+fn incident_events_reach_room_incidents_keyed_by_incident_in_order() {
+    let broker = Kafka::start();
+    broker.create_topic("room-incidents", 3);
+    let brokers = broker.brokers();
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(deliver_and_check(brokers));
+}
+
+async fn deliver_and_check(brokers: String) {
     let dir = tempfile::tempdir().unwrap();
     let store = IncidentStore::open(dir.path().to_str().unwrap()).unwrap();
     let events = incidents::apply(

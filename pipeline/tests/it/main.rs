@@ -3,6 +3,8 @@
 
 #![expect(clippy::unwrap_used, reason = "test fixtures")]
 
+#[path = "../../../ingest/tests/it/broker.rs"]
+mod broker;
 mod fake_servicenow;
 mod feed_kafka;
 mod feed_servicenow;

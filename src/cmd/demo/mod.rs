@@ -51,6 +51,21 @@ pub(crate) struct Args {
     /// Random seed of the fleet.
     #[arg(long, env = "ROOMSIGHT_SEED", default_value_t = 1, value_name = "S")]
     seed: u64,
+
+    /// Stream through these Kafka bootstrap servers instead of an in-process cluster. The topic
+    /// `--demo-topic` must exist there and be empty: the demo's lake is new on every run.
+    #[arg(long, env = "ROOMSIGHT_DEMO_BROKERS", value_name = "B")]
+    brokers: Option<String>,
+
+    /// The topic to stream through with `--brokers`.
+    #[arg(
+        long,
+        env = "ROOMSIGHT_DEMO_TOPIC",
+        default_value = "roomsight-demo",
+        value_name = "T",
+        requires = "brokers"
+    )]
+    demo_topic: String,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -74,7 +89,23 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("could not start the async runtime")?;
-    let kafka = InProcessKafka::start(TOPIC, 4)?;
+    let in_process = match &args.brokers {
+        Some(_) => None,
+        None => Some(InProcessKafka::start(TOPIC, 4)?),
+    };
+    let (brokers, topic, through) = match (&args.brokers, &in_process) {
+        (Some(brokers), _) => (
+            brokers.clone(),
+            args.demo_topic.clone(),
+            format!("Kafka at {brokers}"),
+        ),
+        (None, Some(kafka)) => (
+            kafka.brokers(),
+            TOPIC.to_string(),
+            "an in-process Kafka cluster".to_string(),
+        ),
+        (None, None) => anyhow::bail!("no Kafka to stream through (a bug)"),
+    };
     let lake = Lake::open(&lake_dir.display().to_string())?;
     let metrics = Arc::new(Metrics::new());
     let writer_config = WriterConfig {
@@ -91,14 +122,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let ingest = {
         let settings = KafkaRun {
             consumer: ConsumerConfig {
-                brokers: kafka.brokers(),
-                topic: TOPIC.into(),
+                brokers: brokers.clone(),
+                topic: topic.clone(),
                 group: "roomsight-demo".into(),
                 options: Vec::new(),
             },
             once: false,
             lag_interval: Duration::from_secs(5),
             dlq_topic: None,
+            on_gap: roomsight_ingest::run::kafka::OnGap::Record,
         };
         let shutdown = shutdown.clone();
         std::thread::spawn(move || run::kafka::run(&settings, writer, &shutdown))
@@ -107,8 +139,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Produce the fleet while the ingest consumes it.
     let bar = progress::steps(u64::from(args.days), "simulate");
     let producer = ProducerConfig {
-        brokers: kafka.brokers(),
-        topic: TOPIC.into(),
+        brokers,
+        topic,
         options: Vec::new(),
     };
     let produced = crate::cmd::simulate::produce(
@@ -177,7 +209,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     ))?;
 
     println!(
-        "simulated {} rooms for {} days: {} events ({} resent copies, {} late), streamed through an in-process Kafka cluster",
+        "simulated {} rooms for {} days: {} events ({} resent copies, {} late), streamed through {through}",
         args.rooms,
         args.days,
         produced.lines - produced.duplicates,

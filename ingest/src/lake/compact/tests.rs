@@ -91,6 +91,7 @@ fn ingest_commit(add: Vec<FileEntry>, from: i64, to: i64) -> Commit {
             from,
             to,
         }],
+        gaps: vec![],
     }
 }
 
