@@ -167,7 +167,7 @@ fn every_chart_is_drawn_and_text_is_escaped() {
     assert!(html.contains("Zürich HQ"));
     assert!(html.contains("1,234"), "headline meetings");
     assert!(html.contains("MTBF 25 h · MTTR 42.5 min · 4 failures"));
-    assert!(html.contains("2 of 7 days unhealthy"));
+    assert!(html.contains("5 of 7 days unhealthy"));
 }
 
 #[test]

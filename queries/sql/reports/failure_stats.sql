@@ -100,23 +100,34 @@ failures AS (
         AND i.opened_at < COALESCE(z.range_end, u.range_end)
 ),
 attributed AS (
+    -- the ordering keys are plain columns: DataFusion 55 rejects a window whose ORDER BY repeats
+    -- a comparison (SanityCheckPlan after common-subexpression elimination)
     SELECT
-        f.incident_id,
-        f.peripheral_id,
-        e.kind,
-        e.make,
-        e.model,
-        e.firmware,
-        (date_part('epoch', f.resolved_at) - date_part('epoch', f.opened_at)) / 60.0 AS ttr_minutes,
+        incident_id,
+        peripheral_id,
+        kind,
+        make,
+        model,
+        firmware,
+        ttr_minutes,
         ROW_NUMBER() OVER (
-            PARTITION BY f.incident_id
-            ORDER BY
-                CASE WHEN e.ts <= f.opened_at THEN 0 ELSE 1 END,
-                CASE WHEN e.ts <= f.opened_at THEN -date_part('epoch', e.ts) ELSE date_part('epoch', e.ts) END,
-                e.event_id DESC
+            PARTITION BY incident_id ORDER BY after_opening, distance_s, event_id DESC
         ) AS nearest
-    FROM failures AS f
-    JOIN events AS e ON e.peripheral_id = f.peripheral_id
+    FROM (
+        SELECT
+            f.incident_id,
+            f.peripheral_id,
+            e.kind,
+            e.make,
+            e.model,
+            e.firmware,
+            e.event_id,
+            CASE WHEN e.ts <= f.opened_at THEN 0 ELSE 1 END AS after_opening,
+            ABS(date_part('epoch', e.ts) - date_part('epoch', f.opened_at)) AS distance_s,
+            (date_part('epoch', f.resolved_at) - date_part('epoch', f.opened_at)) / 60.0 AS ttr_minutes
+        FROM failures AS f
+        JOIN events AS e ON e.peripheral_id = f.peripheral_id
+    ) AS candidates
 ),
 failure_rows AS (
     SELECT
