@@ -281,7 +281,12 @@ fn the_estate_reports_run_as_jobs_and_read_back_in_sql() {
     .collect();
     std::fs::write(&schedule, jobs).unwrap();
     jobs_once(&lake, &schedule).success();
-    for job in ["room_health_daily", "room_health_summary", "meeting_impact", "failure_stats"] {
+    for job in [
+        "room_health_daily",
+        "room_health_summary",
+        "meeting_impact",
+        "failure_stats",
+    ] {
         let records = run_records(&lake, job);
         assert_eq!(records.len(), 1, "{job}");
         assert_eq!(records[0]["status"], "succeeded", "{job}: {:?}", records[0]);
