@@ -50,7 +50,7 @@ if [ ! -f "$work/lake.done" ]; then
 fi
 
 last=$(date -u -d "$start + $((days - 1)) days" +%F)
-all="usage_daily,utilization_daily,call_quality_daily,device_reliability_daily,peripheral_reliability,inventory,update_compliance,health_overview,health_overview_summary,incident_summary"
+all="usage_daily,utilization_daily,call_quality_daily,device_reliability_daily,peripheral_reliability,inventory,update_compliance,health_overview,health_overview_summary,incident_summary,room_health_daily,room_health_summary,meeting_impact,failure_stats"
 echo "reports over $rooms rooms x $days days ($start .. $last; snapshots as of ${last}T12:00:00Z), lake $work/lake"
 "$python" benches/scripts/reports_duckdb.py --lake "$work/lake" --bin "$ROOMSIGHT_BIN" \
   --reports "${REPORTS:-$all}" --from "$start" --to "$last" --as-of "${last}T12:00:00Z" \

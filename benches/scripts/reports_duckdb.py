@@ -40,7 +40,8 @@ TELEMETRY = ["heartbeats", "peripheral_states", "meetings", "bookings", "updates
 # Range reports take --from/--to; the others --as-of. Business hours are the defaults.
 RANGE_REPORTS = {
     "usage_daily", "utilization_daily", "call_quality_daily", "device_reliability_daily",
-    "peripheral_reliability", "incident_summary",
+    "peripheral_reliability", "incident_summary", "room_health_daily", "room_health_summary",
+    "meeting_impact", "failure_stats",
 }
 
 # The columns that identify a row of each report, for sorting both engines' rows alike. A report
@@ -179,6 +180,9 @@ def report_sql(sql_dir, name):
     if name == "health_overview_summary":
         sql += (Path(sql_dir) / "health_overview.sql").read_text()
         sql += "\n) AS overview\nGROUP BY site, status\nORDER BY site NULLS LAST, status\n"
+    if name == "room_health_summary":
+        sql += (Path(sql_dir) / "room_health_daily.sql").read_text()
+        sql += '\n) AS daily\nGROUP BY "date"\nORDER BY "date"\n'
     return sql
 
 

@@ -179,6 +179,39 @@ pub const REPORTS: &[Report] = &[
         sql: include_str!("../sql/reports/incident_summary.sql"),
         params: RANGE,
     },
+    Report {
+        name: "room_health_daily",
+        kind: ReportKind::Daily,
+        about: "per room and local date: minutes critical incidents affected it between 05:00 and 21:00, and whether it was healthy (at most 20)",
+        sql: include_str!("../sql/reports/room_health_daily.sql"),
+        params: RANGE,
+    },
+    Report {
+        name: "room_health_summary",
+        kind: ReportKind::Daily,
+        about: "per local date: rooms, healthy rooms and their share, affected minutes",
+        // The summary wraps room_health_daily's own text: the two cannot drift apart.
+        sql: concat!(
+            include_str!("../sql/reports/room_health_summary.sql"),
+            include_str!("../sql/reports/room_health_daily.sql"),
+            "\n) AS daily\nGROUP BY \"date\"\nORDER BY \"date\"\n"
+        ),
+        params: RANGE,
+    },
+    Report {
+        name: "meeting_impact",
+        kind: ReportKind::Daily,
+        about: "accepted bookings hit by critical incidents, with the minutes hit and whether the meeting was held",
+        sql: include_str!("../sql/reports/meeting_impact.sql"),
+        params: RANGE,
+    },
+    Report {
+        name: "failure_stats",
+        kind: ReportKind::Period,
+        about: "per peripheral kind, make, model and firmware over a range: operating hours, failures, MTBF and time to repair",
+        sql: include_str!("../sql/reports/failure_stats.sql"),
+        params: RANGE,
+    },
 ];
 
 /// The report called `name`.

@@ -4,13 +4,18 @@ use std::path::Path;
 
 use crate::roomsight;
 
-const CHARTS: [&str; 6] = [
+const CHARTS: [&str; 11] = [
     "health-by-site",
     "utilization-heatmap",
     "meeting-minutes",
     "peripheral-models",
     "incidents-trend",
     "update-compliance",
+    "room-health",
+    "least-reliable-rooms",
+    "most-reliable-rooms",
+    "meetings-lost",
+    "failure-models",
 ];
 
 /// The HTML of one chart card.
@@ -77,6 +82,10 @@ fn a_simulated_fleet_fills_the_charts() {
         "utilization-heatmap",
         "meeting-minutes",
         "peripheral-models",
+        // every room has a health row each day, incidents or not
+        "room-health",
+        "least-reliable-rooms",
+        "most-reliable-rooms",
     ] {
         let card = card(&html, id);
         assert!(

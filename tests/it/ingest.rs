@@ -260,6 +260,17 @@ fn the_demo_streams_a_fleet_through_kafka_into_the_lake() {
             "{report}"
         );
     }
+    // The estate owner's summary.
+    for label in [
+        "healthy rooms on ",
+        "meetings lost to incidents: ",
+        "worst model by MTBF: ",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(label)),
+            "{label:?} missing from: {text}"
+        );
+    }
     let inventory = std::fs::read_to_string(printed("inventory:")).unwrap();
     let mut lines = inventory.lines();
     assert!(

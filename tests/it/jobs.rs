@@ -257,3 +257,53 @@ fn the_loop_runs_what_is_due_then_sleeps_until_sigterm() {
     assert!(status.success(), "SIGTERM exits 0: {status:?}");
     assert_eq!(run_records(&lake, "usage").len(), 1);
 }
+
+#[test]
+fn the_estate_reports_run_as_jobs_and_read_back_in_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    let (d1, d2) = (days_ago(2), days_ago(1));
+    ingest(&lake, &[heartbeat("h1", d1), heartbeat("h2", d2)]);
+    let schedule = dir.path().join("schedule.toml");
+    let jobs: String = [
+        "room_health_daily",
+        "room_health_summary",
+        "meeting_impact",
+        "failure_stats",
+    ]
+    .iter()
+    .map(|report| {
+        format!(
+            "[[jobs]]\nname = \"{report}\"\nreport = \"{report}\"\ncron = \"0 0 * * *\"\n\
+             window = \"last 2 days\"\ntimezone = \"UTC\"\n\n"
+        )
+    })
+    .collect();
+    std::fs::write(&schedule, jobs).unwrap();
+    jobs_once(&lake, &schedule).success();
+    for job in [
+        "room_health_daily",
+        "room_health_summary",
+        "meeting_impact",
+        "failure_stats",
+    ] {
+        let records = run_records(&lake, job);
+        assert_eq!(records.len(), 1, "{job}");
+        assert_eq!(records[0]["status"], "succeeded", "{job}: {:?}", records[0]);
+    }
+    // r1 (seen in telemetry, no incidents) is healthy on both days.
+    assert_eq!(run_records(&lake, "room_health_daily")[0]["rows"], 2);
+    roomsight()
+        .args([
+            "sql",
+            "--format",
+            "csv",
+            "-e",
+            "SELECT rooms, healthy_rooms, healthy_pct FROM room_health_summary ORDER BY \"date\"",
+            "--lake",
+        ])
+        .arg(&lake)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1,1,100.0\n1,1,100.0"));
+}

@@ -24,7 +24,8 @@ use tracing::warn;
 
 use super::error::{DashboardError, Result};
 use super::model::{
-    Dashboard, Headline, IncidentDay, ModelReliability, RingCompliance, SiteHealth,
+    Dashboard, Headline, HealthDay, ImpactWeek, IncidentDay, ModelFailures, ModelReliability,
+    Reliability, RingCompliance, RoomReliability, SiteHealth,
 };
 
 const OVERVIEW: &str = dashboard::OVERVIEW;
@@ -38,6 +39,10 @@ const HEALTH_FALLBACK: &str = dashboard::HEALTH_FALLBACK;
 const MIN_PERIPHERAL_DAYS: f64 = 3.0;
 /// Bars on the reliability chart.
 const TOP_MODELS: usize = 10;
+/// Rooms on each of the least and most reliable lists.
+const TOP_ROOMS: usize = 10;
+/// Days of room health, meeting impact and failure statistics on the page, at most.
+pub const RELIABILITY_DAYS: u64 = 90;
 
 /// Rows of one query, read by column name.
 struct Rows(Vec<RecordBatch>);
@@ -168,6 +173,16 @@ impl Period {
         }
     }
 
+    /// The last (up to) [`RELIABILITY_DAYS`] dates of the period.
+    fn recent(self) -> (NaiveDate, NaiveDate) {
+        let to = self.last.date_naive();
+        let from = to
+            .checked_sub_days(Days::new(RELIABILITY_DAYS - 1))
+            .unwrap_or(to)
+            .max(self.first.date_naive());
+        (from, to)
+    }
+
     fn dates(self) -> Vec<NaiveDate> {
         let to = self.last.date_naive();
         self.first
@@ -250,7 +265,250 @@ pub async fn load(catalog: &Catalog) -> Result<Dashboard> {
         "update compliance",
         update_compliance(catalog, period).await,
     );
+    let (from, to) = period.recent();
+    let r = &mut d.reliability;
+    r.range = Some((from, to));
+    r.health = settle(
+        sources,
+        "room health",
+        health_days(catalog, from, to)
+            .await
+            .map(|v| (v, "report room_health_summary".into())),
+    );
+    (r.least_reliable, r.most_reliable) = settle(
+        sources,
+        "room reliability",
+        room_ranking(catalog, from, to)
+            .await
+            .map(|v| (v, "report room_health_daily".into())),
+    );
+    r.impact = settle(
+        sources,
+        "meetings lost",
+        impact_weeks(catalog, from, to)
+            .await
+            .map(|v| (v, "report meeting_impact".into())),
+    );
+    r.models = settle(
+        sources,
+        "MTBF and MTTR",
+        model_failures(catalog, from, to)
+            .await
+            .map(|v| (v, "report failure_stats".into())),
+    );
     Ok(d)
+}
+
+/// Runs a range report the registry must have.
+async fn range_report(
+    catalog: &Catalog,
+    name: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Rows> {
+    report(catalog, name, Window::Range { from, to })
+        .await?
+        .ok_or_else(|| DashboardError::Internal {
+            what: format!("the report registry has no {name}"),
+        })
+}
+
+/// Room health, meetings lost and failure statistics over the local dates `from..=to`, every
+/// part from its report of reports.md; fails on the first part that fails.
+pub async fn reliability(catalog: &Catalog, from: NaiveDate, to: NaiveDate) -> Result<Reliability> {
+    let (least_reliable, most_reliable) = room_ranking(catalog, from, to).await?;
+    Ok(Reliability {
+        range: Some((from, to)),
+        health: health_days(catalog, from, to).await?,
+        least_reliable,
+        most_reliable,
+        impact: impact_weeks(catalog, from, to).await?,
+        models: model_failures(catalog, from, to).await?,
+    })
+}
+
+/// Healthy rooms per local date (`room_health_summary`).
+pub async fn health_days(
+    catalog: &Catalog,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<HealthDay>> {
+    let rows = range_report(catalog, "room_health_summary", from, to).await?;
+    let dates = rows.dates("date")?;
+    let rooms = rows.floats("rooms")?;
+    let healthy = rows.floats("healthy_rooms")?;
+    let pct = rows.floats("healthy_pct")?;
+    let mut days: Vec<HealthDay> = dates
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, date)| {
+            let value = |v: &[Option<f64>]| v.get(i).copied().flatten().unwrap_or(0.0);
+            Some(HealthDay {
+                date: date?,
+                rooms: value(&rooms) as u64,
+                healthy_rooms: value(&healthy) as u64,
+                healthy_pct: value(&pct),
+            })
+        })
+        .collect();
+    days.sort_by_key(|d| d.date);
+    Ok(days)
+}
+
+/// The least and most reliable rooms by healthy days (`room_health_daily`), labelled from the
+/// directory.
+pub async fn room_ranking(
+    catalog: &Catalog,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(Vec<RoomReliability>, Vec<RoomReliability>)> {
+    let directory = run(
+        catalog,
+        "room names",
+        "SELECT room_id, name, site FROM rooms",
+        &[],
+    )
+    .await?;
+    let labels: HashMap<String, String> = directory
+        .strings("room_id")?
+        .into_iter()
+        .zip(directory.strings("name")?)
+        .zip(directory.strings("site")?)
+        .filter_map(|((id, name), site)| {
+            let id = id?;
+            let label = match (name, site) {
+                (Some(name), Some(site)) => format!("{name} · {site}"),
+                (Some(name), None) => name,
+                _ => id.clone(),
+            };
+            Some((id, label))
+        })
+        .collect();
+    let rows = range_report(catalog, "room_health_daily", from, to).await?;
+    let ids = rows.strings("room_id")?;
+    let healthy = rows.floats("healthy")?;
+    let affected = rows.floats("affected_minutes")?;
+    let mut by_room: BTreeMap<String, RoomReliability> = BTreeMap::new();
+    for (i, id) in ids.into_iter().enumerate() {
+        let Some(id) = id else { continue };
+        let room = by_room
+            .entry(id.clone())
+            .or_insert_with(|| RoomReliability {
+                label: labels.get(&id).cloned().unwrap_or(id),
+                ..RoomReliability::default()
+            });
+        room.days += 1;
+        if healthy.get(i).copied().flatten().unwrap_or(0.0) > 0.0 {
+            room.healthy_days += 1;
+        }
+        room.affected_minutes += affected.get(i).copied().flatten().unwrap_or(0.0) as u64;
+    }
+    let mut least: Vec<RoomReliability> = by_room.into_values().collect();
+    let mut most = least.clone();
+    least.sort_by(|a, b| {
+        a.healthy_days
+            .cmp(&b.healthy_days)
+            .then(b.affected_minutes.cmp(&a.affected_minutes))
+            .then_with(|| a.label.cmp(&b.label))
+    });
+    most.sort_by(|a, b| {
+        b.healthy_days
+            .cmp(&a.healthy_days)
+            .then(a.affected_minutes.cmp(&b.affected_minutes))
+            .then_with(|| a.label.cmp(&b.label))
+    });
+    least.truncate(TOP_ROOMS);
+    most.truncate(TOP_ROOMS);
+    Ok((least, most))
+}
+
+/// Bookings hit by critical incidents per week, lost or held (`meeting_impact`); every week of
+/// the range has an entry.
+pub async fn impact_weeks(
+    catalog: &Catalog,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<ImpactWeek>> {
+    let monday = |d: NaiveDate| {
+        d.checked_sub_days(Days::new(u64::from(d.weekday().num_days_from_monday())))
+            .unwrap_or(d)
+    };
+    let mut weeks: BTreeMap<NaiveDate, ImpactWeek> = BTreeMap::new();
+    let mut week = monday(from);
+    while week <= to {
+        weeks.insert(
+            week,
+            ImpactWeek {
+                week,
+                ..ImpactWeek::default()
+            },
+        );
+        week = week
+            .checked_add_days(Days::new(7))
+            .unwrap_or(NaiveDate::MAX);
+    }
+    let rows = range_report(catalog, "meeting_impact", from, to).await?;
+    let dates = rows.dates("date")?;
+    let held = rows.floats("held")?;
+    for (i, date) in dates.into_iter().enumerate() {
+        let Some(date) = date else { continue };
+        let week = monday(date);
+        let entry = weeks.entry(week).or_insert_with(|| ImpactWeek {
+            week,
+            ..ImpactWeek::default()
+        });
+        if held.get(i).copied().flatten().unwrap_or(0.0) > 0.0 {
+            entry.held += 1;
+        } else {
+            entry.lost += 1;
+        }
+    }
+    Ok(weeks.into_values().collect())
+}
+
+/// Failure statistics per kind, make, model and firmware (`failure_stats`), lowest MTBF first.
+pub async fn model_failures(
+    catalog: &Catalog,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<ModelFailures>> {
+    let rows = range_report(catalog, "failure_stats", from, to).await?;
+    let kinds = rows.strings("kind")?;
+    let makes = rows.strings("make")?;
+    let models = rows.strings("model")?;
+    let firmwares = rows.strings("firmware")?;
+    let hours = rows.floats("operating_hours")?;
+    let failures = rows.floats("failures")?;
+    let mtbf = rows.floats("mtbf_hours")?;
+    let mttr = rows.floats("mttr_minutes")?;
+    let mut out: Vec<ModelFailures> = (0..kinds.len())
+        .map(|i| {
+            let text = |v: &[Option<String>]| v.get(i).cloned().flatten().unwrap_or_default();
+            let value = |v: &[Option<f64>]| v.get(i).copied().flatten();
+            ModelFailures {
+                kind: text(&kinds),
+                make: text(&makes),
+                model: text(&models),
+                firmware: text(&firmwares),
+                operating_hours: value(&hours).unwrap_or(0.0),
+                failures: value(&failures).unwrap_or(0.0) as u64,
+                mtbf_hours: value(&mtbf),
+                mttr_minutes: value(&mttr),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        let key = |m: &ModelFailures| m.mtbf_hours.unwrap_or(f64::INFINITY);
+        key(a).total_cmp(&key(b)).then_with(|| {
+            (&a.kind, &a.make, &a.model, &a.firmware).cmp(&(
+                &b.kind,
+                &b.make,
+                &b.model,
+                &b.firmware,
+            ))
+        })
+    });
+    Ok(out)
 }
 
 async fn health_by_site(catalog: &Catalog, period: Period) -> Result<(Vec<SiteHealth>, String)> {

@@ -51,6 +51,113 @@ pub struct RingCompliance {
     pub targets: u64,
 }
 
+/// Room health of one local date (report `room_health_summary`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HealthDay {
+    /// The local date.
+    pub date: NaiveDate,
+    /// Rooms reported.
+    pub rooms: u64,
+    /// Rooms healthy that day (critical incidents affected them for at most 20 minutes).
+    pub healthy_rooms: u64,
+    /// `100 * healthy_rooms / rooms`.
+    pub healthy_pct: f64,
+}
+
+/// How one room fared over the health range (rows of `room_health_daily`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RoomReliability {
+    /// `name · site` from the directory, or the room_id.
+    pub label: String,
+    /// Dates reported.
+    pub days: u64,
+    /// Dates on which it was healthy.
+    pub healthy_days: u64,
+    /// Affected minutes over all dates.
+    pub affected_minutes: u64,
+}
+
+/// Bookings hit by critical incidents in one week (report `meeting_impact`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImpactWeek {
+    /// The Monday of the week (local dates of the bookings).
+    pub week: NaiveDate,
+    /// Bookings hit and not held: meetings lost to incidents.
+    pub lost: u64,
+    /// Bookings hit but held anyway.
+    pub held: u64,
+}
+
+/// Failures of one peripheral `kind, make, model, firmware` (report `failure_stats`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModelFailures {
+    /// The peripheral kind.
+    pub kind: String,
+    /// Its make.
+    pub make: String,
+    /// Its model.
+    pub model: String,
+    /// Its firmware.
+    pub firmware: String,
+    /// Hours in which its peripherals were connected.
+    pub operating_hours: f64,
+    /// Failures (disconnected or degrading incidents opened).
+    pub failures: u64,
+    /// `operating_hours / failures`; `None` without failures.
+    pub mtbf_hours: Option<f64>,
+    /// Mean minutes to repair; `None` when no failure was resolved.
+    pub mttr_minutes: Option<f64>,
+}
+
+impl ModelFailures {
+    /// `kind · make model`.
+    pub fn model_label(&self) -> String {
+        format!("{} · {} {}", self.kind, self.make, self.model)
+    }
+}
+
+/// The estate owner's numbers: room health per day, the least and most reliable rooms, meetings
+/// lost to incidents and failure statistics per model and firmware.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Reliability {
+    /// The local dates these cover.
+    pub range: Option<(NaiveDate, NaiveDate)>,
+    /// Healthy rooms per local date, oldest first.
+    pub health: Vec<HealthDay>,
+    /// Rooms with the fewest healthy days (then the most affected minutes), worst first.
+    pub least_reliable: Vec<RoomReliability>,
+    /// Rooms with the most healthy days (then the fewest affected minutes), best first.
+    pub most_reliable: Vec<RoomReliability>,
+    /// Bookings hit by incidents per week, oldest first.
+    pub impact: Vec<ImpactWeek>,
+    /// Failure statistics per kind, make, model and firmware, lowest MTBF first (groups without
+    /// failures last).
+    pub models: Vec<ModelFailures>,
+}
+
+impl Reliability {
+    /// Meetings lost to incidents over the range.
+    pub fn meetings_lost(&self) -> u64 {
+        self.impact.iter().map(|w| w.lost).sum()
+    }
+
+    /// The `kind · make model` with the lowest MTBF over all its firmwares (operating hours
+    /// and failures summed), with that MTBF and its failures; `None` when nothing failed.
+    pub fn worst_model(&self) -> Option<(String, f64, u64)> {
+        let mut by_model: std::collections::BTreeMap<String, (f64, u64)> = Default::default();
+        for m in &self.models {
+            let entry = by_model.entry(m.model_label()).or_default();
+            entry.0 += m.operating_hours;
+            entry.1 += m.failures;
+        }
+        by_model
+            .into_iter()
+            .filter(|(_, (_, failures))| *failures > 0)
+            .map(|(label, (hours, failures))| (label, hours / failures as f64, failures))
+            .min_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)))
+    }
+}
+
 /// Headline numbers.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Headline {
@@ -90,6 +197,8 @@ pub struct Dashboard {
     pub incidents: Vec<IncidentDay>,
     /// Update compliance per ring.
     pub compliance: Vec<RingCompliance>,
+    /// Room health, meetings lost and failure statistics over the last (up to) 90 days.
+    pub reliability: Reliability,
     /// Where each chart's numbers came from (report outputs or live SQL), for the footer.
     pub sources: Vec<String>,
 }

@@ -5,18 +5,26 @@ use std::fmt::Write as _;
 use chrono::SecondsFormat;
 
 use super::escape::escape;
-use super::model::Dashboard;
+use super::model::{Dashboard, Reliability, RoomReliability};
 use super::svg::{self, Series, colour};
 
-/// The ids of the six chart cards, in page order (tests look for them).
-pub const CHARTS: [&str; 6] = [
+/// The ids of the chart cards, in page order (tests look for them).
+pub const CHARTS: [&str; 11] = [
     "health-by-site",
     "utilization-heatmap",
     "meeting-minutes",
     "peripheral-models",
     "incidents-trend",
     "update-compliance",
+    "room-health",
+    "least-reliable-rooms",
+    "most-reliable-rooms",
+    "meetings-lost",
+    "failure-models",
 ];
+
+/// Bars on the MTBF chart.
+const TOP_FAILURE_MODELS: usize = 12;
 
 const STYLE: &str = "
 *{box-sizing:border-box}
@@ -218,6 +226,8 @@ pub fn render(d: &Dashboard) -> String {
         false,
     ));
 
+    reliability_cards(&mut html, &d.reliability);
+
     html.push_str("</div></main><footer>");
     let _ = write!(
         html,
@@ -226,4 +236,124 @@ pub fn render(d: &Dashboard) -> String {
     );
     html.push_str("</footer></body></html>\n");
     html
+}
+
+/// The estate owner's cards: healthy rooms per day, the least and most reliable rooms, meetings
+/// lost to incidents per week, MTBF and MTTR per model and firmware.
+fn reliability_cards(html: &mut String, r: &Reliability) {
+    let range = r
+        .range
+        .map_or_else(String::new, |(from, to)| format!("{from} – {to}, "));
+    let healthy: Vec<(String, f64)> = r
+        .health
+        .iter()
+        .map(|d| (d.date.to_string(), d.healthy_pct))
+        .collect();
+    html.push_str(&card(
+        CHARTS[6],
+        "Healthy rooms per day",
+        &format!(
+            "{range}share of rooms that critical incidents affected for at most 20 minutes between 05:00 and 21:00 local time"
+        ),
+        &svg::line(&healthy, "%", "No room health yet"),
+        true,
+    ));
+
+    let rooms = |list: &[RoomReliability], healthy: bool| -> Vec<(String, f64, String)> {
+        list.iter()
+            .map(|room| {
+                let unhealthy = room.days.saturating_sub(room.healthy_days);
+                let (value, note) = if healthy {
+                    (
+                        room.healthy_days as f64,
+                        format!("{} of {} days healthy", room.healthy_days, room.days),
+                    )
+                } else {
+                    (
+                        unhealthy as f64,
+                        format!(
+                            "{unhealthy} of {} days unhealthy · {} min affected",
+                            room.days,
+                            svg::number(room.affected_minutes as f64)
+                        ),
+                    )
+                };
+                (room.label.clone(), value, note)
+            })
+            .collect()
+    };
+    html.push_str(&card(
+        CHARTS[7],
+        "Least reliable rooms",
+        "the ten rooms with the fewest healthy days, then the most affected minutes",
+        &svg::noted_bars(
+            &rooms(&r.least_reliable, false),
+            colour::BAD,
+            "No room health yet",
+        ),
+        false,
+    ));
+    html.push_str(&card(
+        CHARTS[8],
+        "Most reliable rooms",
+        "the ten rooms with the most healthy days, then the fewest affected minutes",
+        &svg::noted_bars(
+            &rooms(&r.most_reliable, true),
+            colour::GOOD,
+            "No room health yet",
+        ),
+        false,
+    ));
+
+    let weeks: Vec<(String, Vec<f64>)> = r
+        .impact
+        .iter()
+        .map(|w| (w.week.to_string(), vec![w.lost as f64, w.held as f64]))
+        .collect();
+    html.push_str(&card(
+        CHARTS[9],
+        "Meetings lost to incidents per week",
+        &format!(
+            "bookings a critical incident hit, by the week they started: lost (no meeting held) or held anyway; {} lost in all",
+            svg::number(r.meetings_lost() as f64)
+        ),
+        &svg::stacked_columns(
+            &weeks,
+            &[
+                Series::new("lost", colour::BAD),
+                Series::new("held anyway", colour::WARN),
+            ],
+            "No bookings were hit by incidents",
+        ),
+        false,
+    ));
+
+    let models: Vec<(String, f64, String)> = r
+        .models
+        .iter()
+        .filter_map(|m| {
+            let mtbf = m.mtbf_hours?;
+            let mttr = m.mttr_minutes.map_or_else(
+                || "not repaired".to_owned(),
+                |v| format!("MTTR {} min", svg::number(v)),
+            );
+            Some((
+                format!("{} · fw {}", m.model_label(), m.firmware),
+                mtbf,
+                format!(
+                    "MTBF {} h · {mttr} · {} failures",
+                    svg::number(mtbf),
+                    m.failures
+                ),
+            ))
+        })
+        .take(TOP_FAILURE_MODELS)
+        .collect();
+    html.push_str(&card(
+        CHARTS[10],
+        "MTBF and MTTR per model and firmware",
+        "operating hours per failure (shortest first) and mean minutes to repair, peripherals that failed",
+        &svg::noted_bars(&models, colour::MAIN, "No peripheral failures recorded"),
+        false,
+    ));
 }

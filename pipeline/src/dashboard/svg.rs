@@ -211,6 +211,46 @@ pub fn bars(rows: &[(String, f64)], fill: &str, unit: &str, empty: &str) -> Stri
     svg
 }
 
+/// Horizontal bars of one value per row (already sorted), each followed by its own note
+/// instead of the bare value (e.g. `12 of 14 days healthy`).
+pub fn noted_bars(rows: &[(String, f64, String)], fill: &str, empty: &str) -> String {
+    if rows.is_empty() {
+        return no_data(empty);
+    }
+    let max = rows.iter().map(|(_, v, _)| *v).fold(0.0, f64::max);
+    let (label_w, bar_w, row_h) = (230.0, 300.0, 26.0);
+    let height = row_h * rows.len() as f64 + 12.0;
+    let scale = if max > 0.0 { bar_w / max } else { 0.0 };
+    let mut svg = format!(
+        "<svg class=\"chart\" viewBox=\"0 0 800 {height}\" role=\"img\" {FONT} font-size=\"13\">"
+    );
+    for (i, (label, value, note)) in rows.iter().enumerate() {
+        let y = 6.0 + row_h * i as f64;
+        let w = (value * scale).max(1.0);
+        let _ = write!(
+            svg,
+            "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"{}\">{}</text>\
+             <rect x=\"{label_w}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"{:.1}\" rx=\"2\" \
+             fill=\"{fill}\"><title>{}: {}</title></rect>\
+             <text x=\"{:.1}\" y=\"{:.1}\" fill=\"{}\">{}</text>",
+            label_w - 10.0,
+            y + row_h / 2.0 + 4.0,
+            colour::INK,
+            escape(&shorten(label, 28)),
+            y + 4.0,
+            row_h - 8.0,
+            escape(label),
+            escape(note),
+            label_w + w + 6.0,
+            y + row_h / 2.0 + 4.0,
+            colour::INK,
+            escape(note)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 /// A heat map: `values[row][col]` in `0..=max` (None: no data), rows and columns labelled.
 pub fn heatmap(
     row_labels: &[&str],
@@ -515,6 +555,7 @@ mod tests {
                 evil,
             ),
             bars(&[(evil.into(), 3.0)], colour::MAIN, evil, evil),
+            noted_bars(&[(evil.into(), 3.0, evil.into())], colour::MAIN, evil),
             heatmap(
                 &[evil],
                 &[evil.to_owned()],

@@ -65,8 +65,74 @@ fn sample() -> Dashboard {
             on_target: 9,
             targets: 10,
         }],
+        reliability: Reliability {
+            range: Some((d("2026-11-18"), d("2026-11-24"))),
+            health: vec![
+                HealthDay {
+                    date: d("2026-11-23"),
+                    rooms: 30,
+                    healthy_rooms: 27,
+                    healthy_pct: 90.0,
+                },
+                HealthDay {
+                    date: d("2026-11-24"),
+                    rooms: 30,
+                    healthy_rooms: 30,
+                    healthy_pct: 100.0,
+                },
+            ],
+            least_reliable: vec![RoomReliability {
+                label: EVIL.into(),
+                days: 7,
+                healthy_days: 2,
+                affected_minutes: 1234,
+            }],
+            most_reliable: vec![RoomReliability {
+                label: "Spree · Berlin HQ".into(),
+                days: 7,
+                healthy_days: 7,
+                affected_minutes: 0,
+            }],
+            impact: vec![ImpactWeek {
+                week: d("2026-11-23"),
+                lost: 3,
+                held: 2,
+            }],
+            models: vec![
+                ModelFailures {
+                    kind: "room_camera".into(),
+                    make: EVIL.into(),
+                    model: "Rally".into(),
+                    firmware: "1.0".into(),
+                    operating_hours: 100.0,
+                    failures: 4,
+                    mtbf_hours: Some(25.0),
+                    mttr_minutes: Some(42.5),
+                },
+                ModelFailures {
+                    kind: "microphone".into(),
+                    make: "Shure".into(),
+                    model: "MXA920".into(),
+                    firmware: "2.0".into(),
+                    operating_hours: 90.0,
+                    failures: 1,
+                    mtbf_hours: Some(90.0),
+                    mttr_minutes: None,
+                },
+            ],
+        },
         sources: vec![EVIL.into()],
     }
+}
+
+#[test]
+fn the_worst_model_sums_its_firmwares_and_lost_meetings_add_up() {
+    let r = sample().reliability;
+    assert_eq!(r.meetings_lost(), 3);
+    let (label, mtbf, failures) = r.worst_model().unwrap();
+    assert!(label.starts_with("room_camera · "), "{label}");
+    assert_eq!((mtbf, failures), (25.0, 4));
+    assert_eq!(Reliability::default().worst_model(), None);
 }
 
 fn assert_self_contained(html: &str) {
@@ -100,6 +166,8 @@ fn every_chart_is_drawn_and_text_is_escaped() {
     assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Co&quot;"));
     assert!(html.contains("Zürich HQ"));
     assert!(html.contains("1,234"), "headline meetings");
+    assert!(html.contains("MTBF 25 h · MTTR 42.5 min · 4 failures"));
+    assert!(html.contains("5 of 7 days unhealthy"));
 }
 
 #[test]

@@ -9,4 +9,5 @@ mod fake_servicenow;
 mod feed_kafka;
 mod feed_servicenow;
 mod feed_webhook;
+mod golden;
 mod incident_store;

@@ -18,6 +18,15 @@
 --   avg_occupancy_pct       mean over the meetings that start that date and carry a
 --                           people_count of 100 * people_count / capacity; null when none, or
 --                           when the capacity is unknown
+-- The four-way split of business_minutes, with B the window minutes covered by those bookings
+-- and O those covered by meetings (as for booked_minutes and occupied_minutes):
+--   booked_occupied_minutes |B ∩ O| = |B| + |O| - |B ∪ O|: reserved and used
+--   booked_only_minutes     |B \ O| = |B ∪ O| - |O|: reserved and empty (ghost bookings),
+--                           exactly booked_unused_minutes
+--   occupied_only_minutes   |O \ B| = |B ∪ O| - |B|: used without a booking (walk-ins)
+--   idle_minutes            business_minutes - |B ∪ O|: neither
+-- The first three are exact lengths rounded down; idle_minutes takes the remainder, so the four
+-- add up to business_minutes.
 -- Unions are exact: spans are taken in microseconds, sorted by start, and each adds only what
 -- lies beyond the furthest end before it (a running MAX window), which is the length of the
 -- union of the spans. Whole minutes: each column's exact length is rounded down once.
@@ -257,6 +266,8 @@ measured AS (
         CAST(FLOOR(COALESCE(c.meetings_us, 0) / 60000000) AS BIGINT) AS occupied_minutes,
         CAST(FLOOR(COALESCE(c.bookings_us, 0) / 60000000) AS BIGINT) AS booked_minutes,
         CAST(FLOOR((COALESCE(c.either_us, 0) - COALESCE(c.meetings_us, 0)) / 60000000) AS BIGINT) AS booked_unused_minutes,
+        CAST(FLOOR((COALESCE(c.bookings_us, 0) + COALESCE(c.meetings_us, 0) - COALESCE(c.either_us, 0)) / 60000000) AS BIGINT) AS booked_occupied_minutes,
+        CAST(FLOOR((COALESCE(c.either_us, 0) - COALESCE(c.bookings_us, 0)) / 60000000) AS BIGINT) AS occupied_only_minutes,
         COALESCE(bu.no_show_bookings, 0) AS no_show_bookings,
         COALESCE(bu.bookings, 0) AS bookings,
         o.avg_occupancy_pct
@@ -277,6 +288,10 @@ SELECT
     booked_unused_minutes,
     no_show_bookings,
     bookings,
-    avg_occupancy_pct
+    avg_occupancy_pct,
+    booked_occupied_minutes,
+    booked_unused_minutes AS booked_only_minutes,
+    occupied_only_minutes,
+    business_minutes - booked_occupied_minutes - booked_unused_minutes - occupied_only_minutes AS idle_minutes
 FROM measured
 ORDER BY room_id, local_day

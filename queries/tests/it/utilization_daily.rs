@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::calendar::{booking, daily, load_rooms, meeting, report_rows};
 use crate::fixture::{TestLake, heartbeat};
 
-const HEADER: &str = "room_id|date|business_minutes|occupied_minutes|utilization_pct|booked_minutes|booked_unused_minutes|no_show_bookings|bookings|avg_occupancy_pct";
+const HEADER: &str = "room_id|date|business_minutes|occupied_minutes|utilization_pct|booked_minutes|booked_unused_minutes|no_show_bookings|bookings|avg_occupancy_pct|booked_occupied_minutes|booked_only_minutes|occupied_only_minutes|idle_minutes";
 
 #[test]
 fn overlaps_count_once_no_shows_and_cancellations_and_every_day_has_a_row() {
@@ -102,13 +102,13 @@ fn overlaps_count_once_no_shows_and_cancellations_and_every_day_has_a_row() {
         daily(&lake, "utilization_daily", "2026-11-23", "2026-11-29"),
         [
             HEADER,
-            "ber-1|2026-11-23|600|0|0.0|0|0|0|0|",
-            "ber-1|2026-11-24|600|180|30.0|210|90|2|4|65.0",
-            "ber-1|2026-11-25|600|0|0.0|0|0|0|0|",
-            "ber-1|2026-11-26|600|0|0.0|0|0|0|0|",
-            "ber-1|2026-11-27|600|0|0.0|0|0|0|0|",
-            "ber-1|2026-11-28|0|0||0|0|0|0|",
-            "ber-1|2026-11-29|0|0||0|0|0|0|",
+            "ber-1|2026-11-23|600|0|0.0|0|0|0|0||0|0|0|600",
+            "ber-1|2026-11-24|600|180|30.0|210|90|2|4|65.0|120|90|60|330",
+            "ber-1|2026-11-25|600|0|0.0|0|0|0|0||0|0|0|600",
+            "ber-1|2026-11-26|600|0|0.0|0|0|0|0||0|0|0|600",
+            "ber-1|2026-11-27|600|0|0.0|0|0|0|0||0|0|0|600",
+            "ber-1|2026-11-28|0|0||0|0|0|0||0|0|0|0",
+            "ber-1|2026-11-29|0|0||0|0|0|0||0|0|0|0",
         ]
     );
 }
@@ -137,8 +137,8 @@ fn a_meeting_across_midnight_is_split_between_the_days() {
             (0, 1440)
         )[1..],
         [
-            "ber-1|2026-11-24|1440|120|8.333333333333334|0|0|0|0|",
-            "ber-1|2026-11-25|1440|120|8.333333333333334|0|0|0|0|",
+            "ber-1|2026-11-24|1440|120|8.333333333333334|0|0|0|0||0|0|120|1320",
+            "ber-1|2026-11-25|1440|120|8.333333333333334|0|0|0|0||0|0|120|1320",
         ]
     );
 }
@@ -172,12 +172,12 @@ fn a_dst_day_has_its_real_length_and_unknown_rooms_are_reported_in_utc() {
         ),
         [
             HEADER,
-            "cai-1|2026-04-23|1440|0|0.0|0|0|0|0|",
-            "cai-1|2026-04-24|1380|0|0.0|0|0|0|0|",
-            "ghost|2026-04-23|1440|0|0.0|0|0|0|0|",
-            "ghost|2026-04-24|1440|60|4.166666666666667|0|0|0|0|",
-            "ghost-hb|2026-04-23|1440|0|0.0|0|0|0|0|",
-            "ghost-hb|2026-04-24|1440|0|0.0|0|0|0|0|",
+            "cai-1|2026-04-23|1440|0|0.0|0|0|0|0||0|0|0|1440",
+            "cai-1|2026-04-24|1380|0|0.0|0|0|0|0||0|0|0|1380",
+            "ghost|2026-04-23|1440|0|0.0|0|0|0|0||0|0|0|1440",
+            "ghost|2026-04-24|1440|60|4.166666666666667|0|0|0|0||0|0|60|1380",
+            "ghost-hb|2026-04-23|1440|0|0.0|0|0|0|0||0|0|0|1440",
+            "ghost-hb|2026-04-24|1440|0|0.0|0|0|0|0||0|0|0|1440",
         ]
     );
 }

@@ -11,6 +11,7 @@ use roomsight_ingest::lake::directory::write_rooms;
 use roomsight_ingest::lake::store::Lake;
 use roomsight_ingest::rooms::read_rooms;
 use roomsight_models::model::Model;
+use roomsight_pipeline::dashboard::model::Reliability;
 use roomsight_pipeline::detect::{DateRange, DetectConfig, detect_and_apply};
 use roomsight_pipeline::incidents::{self, IncidentEvent, IncidentStore};
 use roomsight_pipeline::report::{self, Format};
@@ -33,6 +34,8 @@ pub(crate) struct Insights {
     pub(crate) inventory: PathBuf,
     /// The dashboard page.
     pub(crate) dashboard: PathBuf,
+    /// Room health, meetings lost and failure statistics over the simulated days.
+    pub(crate) reliability: Reliability,
 }
 
 /// Loads `rooms_csv`, runs detection over `from..=to`, runs every report (date-range ones over `from..=to`, snapshots as of
@@ -108,6 +111,9 @@ pub(crate) async fn compute(
         bar.inc(1);
     }
     bar.finish_and_clear();
+    let reliability = roomsight_pipeline::dashboard::data::reliability(&catalog, from, to)
+        .await
+        .context("could not read room health, meeting impact and failure statistics")?;
     let dashboard = roomsight_pipeline::dashboard::write(&catalog, &out_dir.join("dashboard"))
         .await
         .context("could not draw the demo's dashboard")?;
@@ -118,5 +124,6 @@ pub(crate) async fn compute(
         reports,
         inventory: inventory.context("the report registry has no `inventory` report")?,
         dashboard,
+        reliability,
     })
 }

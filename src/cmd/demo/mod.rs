@@ -240,6 +240,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("  {name:<26} {rows:>7} rows  {seconds:>6.2} s");
     }
     println!();
+    print_estate(&insights.reliability);
+    println!();
     println!("fleet:      {}", fleet_dir.display());
     println!("lake:       {}", lake_dir.display());
     println!("inventory:  {}", insights.inventory.display());
@@ -251,6 +253,28 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     println!("done in {:.1} s", started.elapsed().as_secs_f64());
     runtime.shutdown_timeout(Duration::from_secs(2));
     Ok(ExitCode::SUCCESS)
+}
+
+/// The estate owner's numbers: healthy rooms on the last day, meetings lost, the worst model.
+fn print_estate(r: &roomsight_pipeline::dashboard::model::Reliability) {
+    match r.health.last() {
+        Some(day) => println!(
+            "healthy rooms on {}: {:.1} % ({} of {})",
+            day.date, day.healthy_pct, day.healthy_rooms, day.rooms
+        ),
+        None => println!("healthy rooms: no room health computed"),
+    }
+    println!(
+        "meetings lost to incidents: {} (of {} bookings hit by a critical incident)",
+        r.meetings_lost(),
+        r.impact.iter().map(|w| w.lost + w.held).sum::<u64>()
+    );
+    match r.worst_model() {
+        Some((model, mtbf, failures)) => println!(
+            "worst model by MTBF: {model}: {mtbf:.1} operating hours per failure ({failures} failures)"
+        ),
+        None => println!("worst model by MTBF: no peripheral failed"),
+    }
 }
 
 /// Incidents shown in full; the rest are counted.
