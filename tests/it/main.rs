@@ -3,6 +3,7 @@
 
 mod dashboard;
 mod detect;
+mod detect_rules;
 mod feed_cli;
 mod incidents_cli;
 mod ingest;
