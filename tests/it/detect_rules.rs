@@ -213,3 +213,31 @@ fn call_quality_judges_the_last_calls_against_the_rooms_calls_before_them() {
     assert_eq!(found[0]["room_id"], "r1");
     assert_eq!(found[0]["details"]["room_poor_share"], 0.0);
 }
+
+#[test]
+fn device_offline_ignores_a_system_unenrolled_before_its_last_heartbeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = day("2026-11-02");
+    let h = |hour: i64, min: i64| d + Duration::hours(hour) + Duration::minutes(min);
+    let mut lines = vec![
+        enrollment("en-a", "dev-a", "ra", h(7, 55), "enrolled"),
+        // Unenrolled at 08:30, it kept beating until it was switched off at 09:00.
+        enrollment("un-a", "dev-a", "ra", h(8, 30), "unenrolled"),
+        enrollment("en-b", "dev-b", "rb", h(7, 55), "enrolled"),
+        enrollment("en-w", "dev-w", "rw", h(7, 55), "enrolled"),
+    ];
+    lines.extend(beating("dev-a", "ra", h(8, 0), h(9, 0)));
+    lines.extend(beating("dev-b", "rb", h(8, 0), h(9, 0)));
+    lines.extend(beating("dev-w", "rw", h(8, 0), h(12, 0)));
+    // Never enrolled: not under management, never offline.
+    lines.extend(beating("dev-x", "rx", h(8, 0), h(9, 0)));
+    let lake = lake_of(&dir, &lines);
+    detect(&lake, "2026-11-02", "2026-11-02");
+    let found = incidents(&lake, "device_offline");
+    let devices: Vec<&str> = found
+        .iter()
+        .map(|i| i["device_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(devices, ["dev-b"], "{found:#?}");
+    assert_eq!(found[0]["state"], "open");
+}
