@@ -241,3 +241,40 @@ fn device_offline_ignores_a_system_unenrolled_before_its_last_heartbeat() {
     assert_eq!(devices, ["dev-b"], "{found:#?}");
     assert_eq!(found[0]["state"], "open");
 }
+
+#[test]
+fn detect_from_a_later_date_does_not_resolve_an_incident_it_sees_no_observations_of() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = day("2026-11-02");
+    let h = |days: i64, hour: i64| d + Duration::days(days) + Duration::hours(hour);
+    let mut lines = vec![
+        enrollment("en-b", "dev-b", "rb", h(0, 7), "enrolled"),
+        enrollment("en-w", "dev-w", "rw", h(0, 7), "enrolled"),
+    ];
+    // dev-b goes silent on the first day and stays silent; dev-w beats then, and ten and
+    // eleven days later.
+    lines.extend(beating("dev-b", "rb", h(0, 8), h(0, 9)));
+    lines.extend(beating("dev-w", "rw", h(0, 8), h(0, 9)));
+    lines.extend(beating("dev-w", "rw", h(10, 8), h(10, 9)));
+    lines.extend(beating("dev-w", "rw", h(11, 8), h(11, 9)));
+    let lake = lake_of(&dir, &lines);
+    detect(&lake, "2026-11-02", "2026-11-12");
+    let offline = |lake: &str| {
+        incidents(lake, "device_offline")
+            .into_iter()
+            .filter(|i| i["device_id"] == "dev-b")
+            .collect::<Vec<_>>()
+    };
+    let before = offline(&lake);
+    assert_eq!(before.len(), 1, "{before:#?}");
+    assert_eq!(before[0]["state"], "open");
+
+    // Judging only the next date (its look-back starts after dev-b's last heartbeat): dev-b
+    // is still silent, and nothing in the range says otherwise.
+    detect(&lake, "2026-11-13", "2026-11-13");
+    let after = offline(&lake);
+    assert_eq!(after.len(), 1, "{after:#?}");
+    assert_eq!(after[0]["incident_id"], before[0]["incident_id"]);
+    assert_eq!(after[0]["state"], "open", "{after:#?}");
+    assert_eq!(after[0]["resolved_at"], Value::Null);
+}
