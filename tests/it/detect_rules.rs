@@ -278,3 +278,39 @@ fn detect_from_a_later_date_does_not_resolve_an_incident_it_sees_no_observations
     assert_eq!(after[0]["state"], "open", "{after:#?}");
     assert_eq!(after[0]["resolved_at"], Value::Null);
 }
+
+#[test]
+fn update_failed_turns_critical_on_a_second_failed_step_not_a_second_event_of_one_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = day("2026-11-02");
+    let h = |hour: i64, min: i64| d + Duration::hours(hour) + Duration::minutes(min);
+    let lines = vec![
+        // One step (u1) reported twice: failed, then rolled back.
+        update("u1-failed", "u1", "dev-a", h(10, 0), "failed"),
+        update("u1-rolled", "u1", "dev-a", h(10, 5), "rolled_back"),
+        // A second step (u2) for the same target and version fails two hours later.
+        update("u2-failed", "u2", "dev-a", h(12, 0), "failed"),
+        watermark(h(14, 0)),
+    ];
+    let lake = lake_of(&dir, &lines);
+    detect(&lake, "2026-11-02", "2026-11-02");
+    let mut found = incidents(&lake, "update_failed");
+    found.sort_by_key(|i| i["opened_at"].as_str().unwrap().to_owned());
+    let seen: Vec<(&str, &str)> = found
+        .iter()
+        .map(|i| {
+            (
+                i["opened_at"].as_str().unwrap(),
+                i["severity"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("2026-11-02T10:00:00Z", "warning"),
+            ("2026-11-02T12:00:00Z", "critical")
+        ],
+        "{found:#?}"
+    );
+}
