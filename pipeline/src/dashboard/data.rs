@@ -18,7 +18,7 @@ use datafusion::arrow::datatypes::{
 };
 use datafusion::common::ScalarValue;
 use roomsight_queries::Catalog;
-use roomsight_queries::reports::{self, ReportParams, Window};
+use roomsight_queries::reports::{self, BusinessHours, ReportParams, Window};
 use roomsight_queries::sql::dashboard;
 use tracing::warn;
 
@@ -136,13 +136,21 @@ async fn run(
         })
 }
 
-/// Runs report `name` over `window` if the registry has it.
-async fn report(catalog: &Catalog, name: &str, window: Window) -> Result<Option<Rows>> {
+/// Runs report `name` over `window` with the deployment's business hours if the registry has it.
+async fn report(
+    catalog: &Catalog,
+    name: &str,
+    window: Window,
+    hours: BusinessHours,
+) -> Result<Option<Rows>> {
     let Some(report) = reports::find(name) else {
         return Ok(None);
     };
     let params = report
-        .bind(&ReportParams::new(window))
+        .bind(&ReportParams {
+            window,
+            business_hours: hours,
+        })
         .map_err(|e| DashboardError::Internal {
             what: format!("binding the report {name}: {e}"),
         })?;
@@ -194,8 +202,9 @@ fn settle<T: Default>(sources: &mut Vec<String>, chart: &str, result: Result<(T,
     }
 }
 
-/// Reads everything the page shows.
-pub async fn load(catalog: &Catalog) -> Result<Dashboard> {
+/// Reads everything the page shows; the reports it runs use the deployment's business `hours`,
+/// which the utilization chart also names.
+pub async fn load(catalog: &Catalog, hours: BusinessHours) -> Result<Dashboard> {
     let overview = run(catalog, "overview", OVERVIEW, &[]).await?;
     let first = overview.timestamps("first_ts")?.first().copied().flatten();
     let last = overview.timestamps("last_ts")?.first().copied().flatten();
@@ -224,23 +233,27 @@ pub async fn load(catalog: &Catalog) -> Result<Dashboard> {
     d.health_as_of = Some(period.last);
 
     let sources = &mut d.sources;
-    d.health = settle(sources, "health", health_by_site(catalog, period).await);
+    d.health = settle(
+        sources,
+        "health",
+        health_by_site(catalog, period, hours).await,
+    );
     d.utilization = settle(
         sources,
         "utilization",
-        utilization_heatmap(catalog, period, d.headline.rooms).await,
+        utilization_heatmap(catalog, period, d.headline.rooms, hours).await,
     );
     let (minutes, meetings) = settle(
         sources,
         "meeting minutes",
-        meeting_minutes(catalog, period).await,
+        meeting_minutes(catalog, period, hours).await,
     );
     d.meeting_minutes = minutes;
     d.headline.meetings = meetings;
     d.peripheral_models = settle(
         sources,
         "peripheral models",
-        peripheral_models(catalog, period).await,
+        peripheral_models(catalog, period, hours).await,
     );
     let (incidents, open) = settle(sources, "incidents", incidents_trend(catalog, period).await);
     d.incidents = incidents;
@@ -248,16 +261,21 @@ pub async fn load(catalog: &Catalog) -> Result<Dashboard> {
     d.compliance = settle(
         sources,
         "update compliance",
-        update_compliance(catalog, period).await,
+        update_compliance(catalog, period, hours).await,
     );
     Ok(d)
 }
 
-async fn health_by_site(catalog: &Catalog, period: Period) -> Result<(Vec<SiteHealth>, String)> {
+async fn health_by_site(
+    catalog: &Catalog,
+    period: Period,
+    hours: BusinessHours,
+) -> Result<(Vec<SiteHealth>, String)> {
     let (rows, source) = match report(
         catalog,
         "health_overview_summary",
         Window::AsOf(period.last),
+        hours,
     )
     .await?
     {
@@ -328,6 +346,7 @@ async fn utilization_heatmap(
     catalog: &Catalog,
     period: Period,
     rooms: u64,
+    hours: BusinessHours,
 ) -> Result<(Vec<Vec<Option<f64>>>, String)> {
     let rows = run(catalog, "utilization", MEETINGS_LOCAL, &[]).await?;
     let ids = rows.strings("room_id")?;
@@ -376,15 +395,24 @@ async fn utilization_heatmap(
                 .collect()
         })
         .collect();
-    Ok((heat, "meetings, room-local time".into()))
+    let hhmm = |m: i64| format!("{:02}:{:02}", m / 60, m % 60);
+    Ok((
+        heat,
+        format!(
+            "meetings, room-local time; business hours {}–{} Monday–Friday",
+            hhmm(hours.start_minute),
+            hhmm(hours.end_minute)
+        ),
+    ))
 }
 
 async fn meeting_minutes(
     catalog: &Catalog,
     period: Period,
+    hours: BusinessHours,
 ) -> Result<((Vec<(NaiveDate, f64)>, u64), String)> {
     let mut meetings = 0;
-    let Some(rows) = report(catalog, "usage_daily", period.range()).await? else {
+    let Some(rows) = report(catalog, "usage_daily", period.range(), hours).await? else {
         return Err(DashboardError::Internal {
             what: "the report registry has no usage_daily".into(),
         });
@@ -409,14 +437,16 @@ async fn meeting_minutes(
 async fn peripheral_models(
     catalog: &Catalog,
     period: Period,
+    hours: BusinessHours,
 ) -> Result<(Vec<ModelReliability>, String)> {
-    let (rows, source) = match report(catalog, "peripheral_reliability", period.range()).await? {
-        Some(rows) => (rows, "report peripheral_reliability"),
-        None => (
-            run(catalog, "peripheral models", PERIPHERAL_MODELS, &[]).await?,
-            "disconnects per UTC peripheral-day (peripheral_reliability not available)",
-        ),
-    };
+    let (rows, source) =
+        match report(catalog, "peripheral_reliability", period.range(), hours).await? {
+            Some(rows) => (rows, "report peripheral_reliability"),
+            None => (
+                run(catalog, "peripheral models", PERIPHERAL_MODELS, &[]).await?,
+                "disconnects per UTC peripheral-day (peripheral_reliability not available)",
+            ),
+        };
     let kinds = rows.strings("kind")?;
     let makes = rows.strings("make")?;
     let models = rows.strings("model")?;
@@ -496,15 +526,22 @@ async fn incidents_trend(
 async fn update_compliance(
     catalog: &Catalog,
     period: Period,
+    hours: BusinessHours,
 ) -> Result<(Vec<RingCompliance>, String)> {
-    let (rows, source) =
-        match report(catalog, "update_compliance", Window::AsOf(period.last)).await? {
-            Some(rows) => (rows, "report update_compliance"),
-            None => (
-                run(catalog, "update compliance", UPDATE_RINGS, &[]).await?,
-                "latest update per target succeeded (update_compliance not available)",
-            ),
-        };
+    let (rows, source) = match report(
+        catalog,
+        "update_compliance",
+        Window::AsOf(period.last),
+        hours,
+    )
+    .await?
+    {
+        Some(rows) => (rows, "report update_compliance"),
+        None => (
+            run(catalog, "update compliance", UPDATE_RINGS, &[]).await?,
+            "latest update per target succeeded (update_compliance not available)",
+        ),
+    };
     let rings = rows.strings("ring")?;
     let targets = rows.floats("targets")?;
     let on_target = rows.floats("on_target")?;
