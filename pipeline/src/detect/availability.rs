@@ -157,16 +157,16 @@ pub(crate) async fn offline(
     let rule = "device_offline";
     let after = RuleConfig::micros(cfg.offline_minutes);
     let enrollments = Enrollments::read(catalog, range).await?;
-    let mut silent: Vec<(String, String, Vec<(Micros, Micros)>, Micros)> = hb
+    let mut silent: Vec<(String, DeviceBeats)> = hb
         .devices
         .iter()
         .map(|(device, d)| {
-            (
-                device.clone(),
-                d.room_id.clone(),
-                d.silences.clone(),
-                d.last_seen,
-            )
+            let beats = DeviceBeats {
+                room_id: d.room_id.clone(),
+                silences: d.silences.clone(),
+                last_seen: d.last_seen,
+            };
+            (device.clone(), beats)
         })
         .collect();
     // Systems under management that sent nothing in the range: silent throughout it.
@@ -183,15 +183,20 @@ pub(crate) async fn offline(
                 if let (Some(d), Some(seen)) = (dev[i].as_ref(), seen[i])
                     && quiet.contains(&d)
                 {
-                    let room = enrollments.room_at(d, seen);
-                    silent.push((d.clone(), room, Vec::new(), seen));
+                    let beats = DeviceBeats {
+                        room_id: enrollments.room_at(d, seen),
+                        silences: Vec::new(),
+                        last_seen: seen,
+                    };
+                    silent.push((d.clone(), beats));
                 }
             }
         }
     }
     let mut out = Vec::new();
-    for (device, room_id, silences, last_seen) in &silent {
-        let mut periods: Vec<Interval> = silences
+    for (device, beats) in &silent {
+        let mut periods: Vec<Interval> = beats
+            .silences
             .iter()
             .map(|&(s, e)| Interval {
                 start: s,
@@ -199,7 +204,7 @@ pub(crate) async fn offline(
             })
             .collect();
         periods.push(Interval {
-            start: *last_seen,
+            start: beats.last_seen,
             end: None,
         });
         for p in periods {
@@ -220,7 +225,7 @@ pub(crate) async fn offline(
             out.push(Condition {
                 kind: Kind::DeviceOffline,
                 severity: Severity::Critical,
-                subject: Subject::device(room_id, device),
+                subject: Subject::device(&beats.room_id, device),
                 interval: held,
                 summary: format!("no heartbeat for {} minutes or more", cfg.offline_minutes),
                 details,
