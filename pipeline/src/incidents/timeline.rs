@@ -14,7 +14,7 @@
 //!   activity closes after 15 (system, resolved only) or 3 (customer) business days.
 //! - an incident resolves only on evidence that its condition cleared: detection looked at the
 //!   time since it was last seen (`last_seen_at` at or after the start of what detection read,
-//!   [`Clock::observed_from`]) and the condition did not hold after it. An open incident last
+//!   `observed_from`) and the condition did not hold after it. An open incident last
 //!   seen before that start (a `detect --from` that begins after it) is left open: no
 //!   observation of it is no evidence.
 //!
