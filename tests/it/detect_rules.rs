@@ -142,8 +142,9 @@ fn call_quality_counts_a_resent_meeting_once_with_its_latest_values() {
     let d = day("2026-11-02");
     let mut lines = calls("r1", &["d1"], d, &[false; 200]);
     lines.extend(calls("r2", &["d2"], d, &[false; 200]));
-    // The room's last 20 calls were first sent as poor, then resent corrected (a later `ts`,
-    // the same meeting_id): the latest version of each is a good call.
+    // The room's last 20 calls were first sent as poor, then resent corrected (the same
+    // meeting_id and `ts`, which the contract makes the call's end, and a greater event_id):
+    // the latest version of each is a good call.
     for k in 200..220 {
         let end = d + Duration::minutes(30 * k + 20);
         let meeting_id = format!("m-r1-late-{k}");
@@ -156,14 +157,13 @@ fn call_quality_counts_a_resent_meeting_once_with_its_latest_values() {
             end,
             true,
         ));
-        let resent = end + Duration::minutes(1);
         lines.push(meeting(
             &format!("r1-late-{k}-v2"),
             &meeting_id,
             "d1",
             "r1",
             end,
-            resent,
+            end,
             false,
         ));
     }
