@@ -84,6 +84,45 @@ pub(crate) struct LakeArgs {
     pub(crate) lake: String,
 }
 
+/// The deployment's business hours (Monday–Friday, local time of each room), shared by every
+/// command that computes reports: `report`, `jobs run`, `demo` and `dashboard`. Set them once for
+/// the deployment (`ROOMSIGHT_BUSINESS_START`/`_END`, or `business-start`/`business-end` at the
+/// top level of the settings file) so a scheduled run never overwrites a report computed with
+/// other hours; a flag wins over the environment, the environment over the file.
+#[derive(Debug, Clone, Copy, Args)]
+pub(crate) struct BusinessHoursArgs {
+    /// Start of business hours, local time `HH:MM` (Monday–Friday), for every report.
+    #[arg(long, env = "ROOMSIGHT_BUSINESS_START", value_name = "HH:MM", default_value = "08:00",
+          value_parser = parse_minute)]
+    pub(crate) business_start: i64,
+
+    /// End of business hours, local time `HH:MM` (exclusive; `24:00` for midnight).
+    #[arg(long, env = "ROOMSIGHT_BUSINESS_END", value_name = "HH:MM", default_value = "18:00",
+          value_parser = parse_minute)]
+    pub(crate) business_end: i64,
+}
+
+impl BusinessHoursArgs {
+    /// The hours as the reports take them.
+    pub(crate) fn hours(&self) -> roomsight_queries::reports::BusinessHours {
+        roomsight_queries::reports::BusinessHours {
+            start_minute: self.business_start,
+            end_minute: self.business_end,
+        }
+    }
+}
+
+/// `HH:MM` as minutes after midnight (`24:00` allowed).
+pub(crate) fn parse_minute(s: &str) -> Result<i64, String> {
+    let bad = || format!("`{s}` is not a time of day; write it as HH:MM, e.g. 08:00");
+    let (h, m) = s.split_once(':').ok_or_else(bad)?;
+    let (h, m): (i64, i64) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if !(0..60).contains(&m) || !(0..=24).contains(&h) || (h == 24 && m != 0) {
+        return Err(bad());
+    }
+    Ok(h * 60 + m)
+}
+
 fn parse_key_value(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),

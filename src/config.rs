@@ -256,6 +256,34 @@ mod tests {
     }
 
     #[test]
+    fn business_hours_in_the_settings_file_reach_every_command_that_computes_reports() {
+        let settings = "business-start = \"09:00\"\nbusiness_end = \"17:30\"\n";
+        let commands: [&[&str]; 4] = [
+            &["report", "utilization_daily", "--lake", "l"],
+            &["jobs", "run", "--lake", "l", "--schedule", "s.toml"],
+            &["dashboard", "--lake", "l", "--out", "o"],
+            &["demo"],
+        ];
+        for args in commands {
+            let cli = parse_with(settings, args).unwrap();
+            let hours = match &cli.command {
+                Command::Report(a) => a.business,
+                Command::Jobs(a) => match &a.command {
+                    crate::cmd::jobs::JobsCommand::Run(r) => r.business,
+                },
+                Command::Dashboard(a) => a.business,
+                Command::Demo(a) => a.business,
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(
+                (hours.business_start, hours.business_end),
+                (9 * 60, 17 * 60 + 30),
+                "{args:?}"
+            );
+        }
+    }
+
+    #[test]
     fn unknown_settings_are_refused_by_name() {
         let Err(ParseError::Config(msg)) =
             parse_with("sed = 7\n[simulate]\nrooms = 3\nbogus = 1\n", &[])

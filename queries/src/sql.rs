@@ -10,6 +10,8 @@ pub mod detect {
     pub const SIGN_IN_CHANGES: &str = include_str!("../sql/detect/sign_in_changes.sql");
     /// Connection changes per peripheral (`peripheral_disconnected`).
     pub const CONNECTION_CHANGES: &str = include_str!("../sql/detect/connection_changes.sql");
+    /// Each room system's last heartbeat before a date (`device_offline` over a whole range).
+    pub const LAST_HEARTBEATS: &str = include_str!("../sql/detect/last_heartbeats.sql");
     /// Enrollments and unenrollments of room systems, in time order.
     pub const ENROLLMENT_CHANGES: &str = include_str!("../sql/detect/enrollment_changes.sql");
     /// Failed and rolled-back update steps (`update_failed`).

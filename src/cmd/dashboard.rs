@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use roomsight_queries::{Catalog, CatalogOptions};
 
-use crate::cli::LakeArgs;
+use crate::cli::{BusinessHoursArgs, LakeArgs};
 use crate::cmd::lake::{open_existing, runtime};
 
 /// Flags of `roomsight dashboard`.
@@ -18,6 +18,9 @@ pub(crate) struct Args {
     /// Directory to write `index.html` into (created if missing); the page needs nothing else.
     #[arg(long, env = "ROOMSIGHT_OUT", value_name = "DIR")]
     pub(crate) out: PathBuf,
+
+    #[command(flatten)]
+    pub(crate) business: BusinessHoursArgs,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -26,7 +29,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         let catalog = Catalog::open(lake.url(), CatalogOptions::default())
             .await
             .with_context(|| format!("could not open the lake at {} for SQL", lake.url()))?;
-        roomsight_pipeline::dashboard::write(&catalog, &args.out)
+        roomsight_pipeline::dashboard::write(&catalog, &args.out, args.business.hours())
             .await
             .context("could not draw the dashboard")
     })?;

@@ -23,7 +23,9 @@ pub(crate) struct Args {
     #[command(flatten)]
     pub(crate) lake: LakeArgs,
 
-    /// First UTC date to judge (default: the lake's first date).
+    /// First UTC date to judge (default: the lake's first date). An incident last seen before
+    /// the dates read (look-back included) is left as it is: no observation of it in the range
+    /// is no evidence that its condition cleared.
     #[arg(long, env = "ROOMSIGHT_FROM", value_name = "YYYY-MM-DD")]
     pub(crate) from: Option<NaiveDate>,
 

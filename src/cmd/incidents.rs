@@ -30,7 +30,8 @@ pub(crate) enum IncidentsCommand {
     /// Open an incident by hand (customer-initiated; closes after 3 business days without
     /// activity).
     Open(OpenArgs),
-    /// Close an incident by hand.
+    /// Close an incident by hand: a customer incident when open or resolved, an incident
+    /// detection opened only once it is resolved (exit 1 while it is still open).
     Close(CloseArgs),
 }
 

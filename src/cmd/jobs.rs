@@ -8,7 +8,7 @@ use roomsight_pipeline::jobs::{CatalogRunner, Schedule, Scheduler, Tick};
 use roomsight_queries::{Catalog, CatalogOptions};
 use tokio::sync::watch;
 
-use crate::cli::LakeArgs;
+use crate::cli::{BusinessHoursArgs, LakeArgs};
 use crate::cmd::lake::{open_existing, runtime};
 
 /// Flags of `roomsight jobs`.
@@ -43,6 +43,9 @@ pub(crate) struct RunArgs {
     /// exit; exit code 1 if any run failed.
     #[arg(long, env = "ROOMSIGHT_ONCE")]
     pub(crate) once: bool,
+
+    #[command(flatten)]
+    pub(crate) business: BusinessHoursArgs,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -80,13 +83,14 @@ fn run_jobs(args: RunArgs) -> anyhow::Result<ExitCode> {
     })?;
     let lake = open_existing(&args.lake.lake)?;
     tracing::info!(lake = lake.url(), schedule = %args.schedule.display(), jobs = schedule.jobs.len(),
-                   once = args.once, "starting the scheduler");
+                   once = args.once, business_hours = ?args.business.hours(), "starting the scheduler");
     let runtime = runtime()?;
     runtime.block_on(async {
         let catalog = Catalog::open(lake.url(), CatalogOptions::default())
             .await
             .with_context(|| format!("could not open the lake at {} for SQL", lake.url()))?;
-        let mut scheduler = Scheduler::new(lake.clone(), schedule, CatalogRunner::new(catalog));
+        let runner = CatalogRunner::new(catalog).with_business_hours(args.business.hours());
+        let mut scheduler = Scheduler::new(lake.clone(), schedule, runner);
         let (stop_tx, stop_rx) = watch::channel(false);
         if args.once {
             let tick = scheduler

@@ -9,10 +9,10 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, Utc};
 use roomsight_pipeline::report::{self, Format, ReportRun, WrittenPartition};
-use roomsight_queries::reports::{self, BusinessHours, Report, ReportParams, Window};
+use roomsight_queries::reports::{self, Report, ReportParams, Window};
 use roomsight_queries::{Catalog, CatalogOptions};
 
-use crate::cli::LakeArgs;
+use crate::cli::{BusinessHoursArgs, LakeArgs};
 use crate::cmd::lake::{open_existing, runtime};
 
 /// Flags of `roomsight report`.
@@ -46,15 +46,8 @@ pub(crate) struct Args {
     #[arg(long, env = "ROOMSIGHT_OUT", value_name = "PATH")]
     pub(crate) out: Option<PathBuf>,
 
-    /// Start of business hours, local time `HH:MM` (Monday–Friday).
-    #[arg(long, env = "ROOMSIGHT_BUSINESS_START", value_name = "HH:MM", default_value = "08:00",
-          value_parser = parse_minute)]
-    pub(crate) business_start: i64,
-
-    /// End of business hours, local time `HH:MM` (exclusive; `24:00` for midnight).
-    #[arg(long, env = "ROOMSIGHT_BUSINESS_END", value_name = "HH:MM", default_value = "18:00",
-          value_parser = parse_minute)]
-    pub(crate) business_end: i64,
+    #[command(flatten)]
+    pub(crate) business: BusinessHoursArgs,
 
     /// Only print: do not write the outputs into the lake's `reports/<report>/` partitions.
     #[arg(long, env = "ROOMSIGHT_NO_WRITE")]
@@ -109,16 +102,6 @@ fn parse_moment(s: &str) -> Result<DateTime<Utc>, String> {
     .ok_or_else(|| format!("`{s}` is not a moment; write it as 2026-11-24T12:00:00Z"))
 }
 
-fn parse_minute(s: &str) -> Result<i64, String> {
-    let bad = || format!("`{s}` is not a time of day; write it as HH:MM, e.g. 08:00");
-    let (h, m) = s.split_once(':').ok_or_else(bad)?;
-    let (h, m): (i64, i64) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
-    if !(0..60).contains(&m) || !(0..=24).contains(&h) || (h == 24 && m != 0) {
-        return Err(bad());
-    }
-    Ok(h * 60 + m)
-}
-
 impl Args {
     /// The window asked for, with the defaults filled in; `Err` is a command-line mistake.
     fn window(&self, now: DateTime<Utc>) -> Result<Window, String> {
@@ -166,10 +149,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let params = ReportParams {
         window,
-        business_hours: BusinessHours {
-            start_minute: args.business_start,
-            end_minute: args.business_end,
-        },
+        business_hours: args.business.hours(),
     };
     let lake = open_existing(&args.lake.lake)?;
     let name = args.name.name;
@@ -309,6 +289,7 @@ mod tests {
 
     #[test]
     fn business_hours_and_moments_parse_as_people_write_them() {
+        use crate::cli::parse_minute;
         assert_eq!(parse_minute("08:30"), Ok(510));
         assert_eq!(parse_minute("24:00"), Ok(1440));
         assert!(parse_minute("24:30").is_err());

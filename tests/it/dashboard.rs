@@ -58,7 +58,16 @@ fn a_simulated_fleet_fills_the_charts() {
     );
     roomsight()
         .args([
-            "simulate", "--rooms", "6", "--days", "3", "--seed", "7", "--out",
+            "simulate",
+            "--rooms",
+            "6",
+            "--days",
+            "3",
+            "--start",
+            "2026-11-04",
+            "--seed",
+            "7",
+            "--out",
         ])
         .arg(&fleet)
         .assert()

@@ -218,8 +218,19 @@ fn ingest_without_a_source_is_a_usage_error() {
 #[test]
 fn the_demo_streams_a_fleet_through_kafka_into_the_lake() {
     let dir = tempfile::tempdir().unwrap();
+    // A pinned business day (a Monday): the reports have meetings to count whatever day the
+    // test runs on (the default window's choice of days is unit-tested in `cmd::demo`).
     let out = roomsight()
-        .args(["demo", "--rooms", "3", "--days", "1", "--dir"])
+        .args([
+            "demo",
+            "--rooms",
+            "3",
+            "--days",
+            "1",
+            "--start",
+            "2026-11-02",
+            "--dir",
+        ])
         .arg(dir.path())
         .assert()
         .success()

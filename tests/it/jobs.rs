@@ -307,3 +307,59 @@ fn the_estate_reports_run_as_jobs_and_read_back_in_sql() {
         .success()
         .stdout(predicate::str::contains("1,1,100.0\n1,1,100.0"));
 }
+
+#[test]
+fn jobs_run_computes_reports_with_the_deployments_business_hours() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    // A room seen on each of the last seven days: they hold weekdays and a weekend whatever
+    // day the test runs.
+    let lines: Vec<String> = (1..=7)
+        .map(|n| meeting(&format!("e{n}"), "r1", days_ago(n), 9))
+        .collect();
+    ingest(&lake, &lines);
+    let schedule = dir.path().join("schedule.toml");
+    std::fs::write(
+        &schedule,
+        r#"
+[[jobs]]
+name = "utilization"
+report = "utilization_daily"
+cron = "0 0 * * *"
+window = "last 7 days"
+timezone = "UTC"
+"#,
+    )
+    .unwrap();
+    // Business hours 09:00–18:00, set for the deployment as `roomsight report` reads them.
+    roomsight()
+        .env("ROOMSIGHT_BUSINESS_START", "09:00")
+        .args(["jobs", "run", "--once", "--lake"])
+        .arg(&lake)
+        .arg("--schedule")
+        .arg(&schedule)
+        .assert()
+        .success();
+    let out = roomsight()
+        .args([
+            "sql",
+            "--format",
+            "csv",
+            "-e",
+            "SELECT DISTINCT business_minutes FROM utilization_daily ORDER BY business_minutes",
+            "--lake",
+        ])
+        .arg(&lake)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let values: Vec<&str> = text.lines().skip(1).collect();
+    assert_eq!(
+        values,
+        ["0", "540"],
+        "weekend days, and 9 hours on weekdays: {text}"
+    );
+}

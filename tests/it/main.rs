@@ -5,6 +5,7 @@
 mod broker;
 mod dashboard;
 mod detect;
+mod detect_rules;
 mod feed_cli;
 mod incidents_cli;
 mod ingest;

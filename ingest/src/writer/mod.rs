@@ -60,7 +60,7 @@ use crate::lake::store::{Lake, LakeError};
 use crate::metrics::{Metrics, Source};
 use crate::reason::Reason;
 use crate::schema::Table;
-use crate::scrub::scrub;
+use crate::scrub::{scrub, scrub_json_text};
 use crate::timestamp::Timestamp;
 use crate::validate::validate;
 use crate::{Body, Event};
@@ -515,7 +515,7 @@ impl LakeWriter {
         // Personal data must not reach the lake through a rejected message either.
         let raw = scrub_raw(raw);
         let raw: &[u8] = &raw;
-        let (detail, _) = scrub(detail);
+        let (detail, _) = scrub_json_text(detail);
         self.dead.push(&DeadLetter {
             reason,
             field,
@@ -627,11 +627,12 @@ impl LakeWriter {
     }
 }
 
-/// A rejected message's bytes with e-mail addresses and UPNs redacted (the bytes unchanged
-/// when there are none, even if they are not UTF-8).
+/// A rejected message's bytes with e-mail addresses and UPNs redacted, also those written with
+/// JSON escapes (`jane\u0040contoso.com`); the bytes unchanged when there are none, even if they
+/// are not UTF-8.
 pub fn scrub_raw(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     let text = String::from_utf8_lossy(raw);
-    let (clean, redactions) = scrub(&text);
+    let (clean, redactions) = scrub_json_text(&text);
     if redactions > 0 {
         std::borrow::Cow::Owned(clean.into_owned().into_bytes())
     } else {

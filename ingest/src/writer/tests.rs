@@ -317,6 +317,30 @@ fn no_email_or_upn_reaches_the_lake_through_logs_or_dead_letters() {
 }
 
 #[test]
+fn an_address_written_with_json_escapes_is_redacted_in_dead_letters_raw_bytes() {
+    let f = fixture();
+    let mut w = f.writer("w1");
+    // Invalid (no event_id) and with the address's `@` escaped as JSON allows.
+    let bad =
+        r#"{"schema":"roomsight.telemetry/v1","type":"log","message":"by jane\u0040contoso.com"}"#;
+    w.accept(&kafka(0, 0), bad.as_bytes(), now());
+    w.flush().unwrap();
+    let raws: Vec<String> = f
+        .rows(Table::DeadLetters)
+        .iter()
+        .flat_map(|b| {
+            let a = b.column_by_name("raw").unwrap().as_binary::<i32>();
+            a.iter()
+                .map(|v| String::from_utf8_lossy(v.unwrap()).into_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(raws.len(), 1);
+    assert!(!raws[0].contains("contoso"), "{}", raws[0]);
+    assert!(raws[0].contains("<redacted>"), "{}", raws[0]);
+}
+
+#[test]
 fn backfill_lines_resume_after_the_lake_offset() {
     let f = fixture();
     let source = "file:/data/backfill.ndjson";

@@ -18,7 +18,7 @@ use datafusion::arrow::datatypes::{
 };
 use datafusion::common::ScalarValue;
 use roomsight_queries::Catalog;
-use roomsight_queries::reports::{self, ReportParams, Window};
+use roomsight_queries::reports::{self, BusinessHours, ReportParams, Window};
 use roomsight_queries::sql::dashboard;
 use tracing::warn;
 
@@ -141,13 +141,21 @@ async fn run(
         })
 }
 
-/// Runs report `name` over `window` if the registry has it.
-async fn report(catalog: &Catalog, name: &str, window: Window) -> Result<Option<Rows>> {
+/// Runs report `name` over `window` with the deployment's business hours if the registry has it.
+async fn report(
+    catalog: &Catalog,
+    name: &str,
+    window: Window,
+    hours: BusinessHours,
+) -> Result<Option<Rows>> {
     let Some(report) = reports::find(name) else {
         return Ok(None);
     };
     let params = report
-        .bind(&ReportParams::new(window))
+        .bind(&ReportParams {
+            window,
+            business_hours: hours,
+        })
         .map_err(|e| DashboardError::Internal {
             what: format!("binding the report {name}: {e}"),
         })?;
@@ -209,8 +217,9 @@ fn settle<T: Default>(sources: &mut Vec<String>, chart: &str, result: Result<(T,
     }
 }
 
-/// Reads everything the page shows.
-pub async fn load(catalog: &Catalog) -> Result<Dashboard> {
+/// Reads everything the page shows; the reports it runs use the deployment's business `hours`,
+/// which the utilization chart also names.
+pub async fn load(catalog: &Catalog, hours: BusinessHours) -> Result<Dashboard> {
     let overview = run(catalog, "overview", OVERVIEW, &[]).await?;
     let first = overview.timestamps("first_ts")?.first().copied().flatten();
     let last = overview.timestamps("last_ts")?.first().copied().flatten();
@@ -239,23 +248,27 @@ pub async fn load(catalog: &Catalog) -> Result<Dashboard> {
     d.health_as_of = Some(period.last);
 
     let sources = &mut d.sources;
-    d.health = settle(sources, "health", health_by_site(catalog, period).await);
+    d.health = settle(
+        sources,
+        "health",
+        health_by_site(catalog, period, hours).await,
+    );
     d.utilization = settle(
         sources,
         "utilization",
-        utilization_heatmap(catalog, period, d.headline.rooms).await,
+        utilization_heatmap(catalog, period, d.headline.rooms, hours).await,
     );
     let (minutes, meetings) = settle(
         sources,
         "meeting minutes",
-        meeting_minutes(catalog, period).await,
+        meeting_minutes(catalog, period, hours).await,
     );
     d.meeting_minutes = minutes;
     d.headline.meetings = meetings;
     d.peripheral_models = settle(
         sources,
         "peripheral models",
-        peripheral_models(catalog, period).await,
+        peripheral_models(catalog, period, hours).await,
     );
     let (incidents, open) = settle(sources, "incidents", incidents_trend(catalog, period).await);
     d.incidents = incidents;
@@ -263,7 +276,7 @@ pub async fn load(catalog: &Catalog) -> Result<Dashboard> {
     d.compliance = settle(
         sources,
         "update compliance",
-        update_compliance(catalog, period).await,
+        update_compliance(catalog, period, hours).await,
     );
     let (from, to) = period.recent();
     let r = &mut d.reliability;
@@ -271,28 +284,28 @@ pub async fn load(catalog: &Catalog) -> Result<Dashboard> {
     r.health = settle(
         sources,
         "room health",
-        health_days(catalog, from, to)
+        health_days(catalog, from, to, hours)
             .await
             .map(|v| (v, "report room_health_summary".into())),
     );
     (r.least_reliable, r.most_reliable) = settle(
         sources,
         "room reliability",
-        room_ranking(catalog, from, to)
+        room_ranking(catalog, from, to, hours)
             .await
             .map(|v| (v, "report room_health_daily".into())),
     );
     r.impact = settle(
         sources,
         "meetings lost",
-        impact_weeks(catalog, from, to)
+        impact_weeks(catalog, from, to, hours)
             .await
             .map(|v| (v, "report meeting_impact".into())),
     );
     r.models = settle(
         sources,
         "MTBF and MTTR",
-        model_failures(catalog, from, to)
+        model_failures(catalog, from, to, hours)
             .await
             .map(|v| (v, "report failure_stats".into())),
     );
@@ -305,8 +318,9 @@ async fn range_report(
     name: &str,
     from: NaiveDate,
     to: NaiveDate,
+    hours: BusinessHours,
 ) -> Result<Rows> {
-    report(catalog, name, Window::Range { from, to })
+    report(catalog, name, Window::Range { from, to }, hours)
         .await?
         .ok_or_else(|| DashboardError::Internal {
             what: format!("the report registry has no {name}"),
@@ -315,15 +329,20 @@ async fn range_report(
 
 /// Room health, meetings lost and failure statistics over the local dates `from..=to`, every
 /// part from its report of reports.md; fails on the first part that fails.
-pub async fn reliability(catalog: &Catalog, from: NaiveDate, to: NaiveDate) -> Result<Reliability> {
-    let (least_reliable, most_reliable) = room_ranking(catalog, from, to).await?;
+pub async fn reliability(
+    catalog: &Catalog,
+    from: NaiveDate,
+    to: NaiveDate,
+    hours: BusinessHours,
+) -> Result<Reliability> {
+    let (least_reliable, most_reliable) = room_ranking(catalog, from, to, hours).await?;
     Ok(Reliability {
         range: Some((from, to)),
-        health: health_days(catalog, from, to).await?,
+        health: health_days(catalog, from, to, hours).await?,
         least_reliable,
         most_reliable,
-        impact: impact_weeks(catalog, from, to).await?,
-        models: model_failures(catalog, from, to).await?,
+        impact: impact_weeks(catalog, from, to, hours).await?,
+        models: model_failures(catalog, from, to, hours).await?,
     })
 }
 
@@ -332,8 +351,9 @@ pub async fn health_days(
     catalog: &Catalog,
     from: NaiveDate,
     to: NaiveDate,
+    hours: BusinessHours,
 ) -> Result<Vec<HealthDay>> {
-    let rows = range_report(catalog, "room_health_summary", from, to).await?;
+    let rows = range_report(catalog, "room_health_summary", from, to, hours).await?;
     let dates = rows.dates("date")?;
     let rooms = rows.floats("rooms")?;
     let healthy = rows.floats("healthy_rooms")?;
@@ -361,6 +381,7 @@ pub async fn room_ranking(
     catalog: &Catalog,
     from: NaiveDate,
     to: NaiveDate,
+    hours: BusinessHours,
 ) -> Result<(Vec<RoomReliability>, Vec<RoomReliability>)> {
     let directory = run(
         catalog,
@@ -384,7 +405,7 @@ pub async fn room_ranking(
             Some((id, label))
         })
         .collect();
-    let rows = range_report(catalog, "room_health_daily", from, to).await?;
+    let rows = range_report(catalog, "room_health_daily", from, to, hours).await?;
     let ids = rows.strings("room_id")?;
     let healthy = rows.floats("healthy")?;
     let affected = rows.floats("affected_minutes")?;
@@ -428,6 +449,7 @@ pub async fn impact_weeks(
     catalog: &Catalog,
     from: NaiveDate,
     to: NaiveDate,
+    hours: BusinessHours,
 ) -> Result<Vec<ImpactWeek>> {
     let monday = |d: NaiveDate| {
         d.checked_sub_days(Days::new(u64::from(d.weekday().num_days_from_monday())))
@@ -447,7 +469,7 @@ pub async fn impact_weeks(
             .checked_add_days(Days::new(7))
             .unwrap_or(NaiveDate::MAX);
     }
-    let rows = range_report(catalog, "meeting_impact", from, to).await?;
+    let rows = range_report(catalog, "meeting_impact", from, to, hours).await?;
     let dates = rows.dates("date")?;
     let held = rows.floats("held")?;
     for (i, date) in dates.into_iter().enumerate() {
@@ -471,8 +493,9 @@ pub async fn model_failures(
     catalog: &Catalog,
     from: NaiveDate,
     to: NaiveDate,
+    hours: BusinessHours,
 ) -> Result<Vec<ModelFailures>> {
-    let rows = range_report(catalog, "failure_stats", from, to).await?;
+    let rows = range_report(catalog, "failure_stats", from, to, hours).await?;
     let kinds = rows.strings("kind")?;
     let makes = rows.strings("make")?;
     let models = rows.strings("model")?;
@@ -511,11 +534,16 @@ pub async fn model_failures(
     Ok(out)
 }
 
-async fn health_by_site(catalog: &Catalog, period: Period) -> Result<(Vec<SiteHealth>, String)> {
+async fn health_by_site(
+    catalog: &Catalog,
+    period: Period,
+    hours: BusinessHours,
+) -> Result<(Vec<SiteHealth>, String)> {
     let (rows, source) = match report(
         catalog,
         "health_overview_summary",
         Window::AsOf(period.last),
+        hours,
     )
     .await?
     {
@@ -586,6 +614,7 @@ async fn utilization_heatmap(
     catalog: &Catalog,
     period: Period,
     rooms: u64,
+    hours: BusinessHours,
 ) -> Result<(Vec<Vec<Option<f64>>>, String)> {
     let rows = run(catalog, "utilization", MEETINGS_LOCAL, &[]).await?;
     let ids = rows.strings("room_id")?;
@@ -634,15 +663,24 @@ async fn utilization_heatmap(
                 .collect()
         })
         .collect();
-    Ok((heat, "meetings, room-local time".into()))
+    let hhmm = |m: i64| format!("{:02}:{:02}", m / 60, m % 60);
+    Ok((
+        heat,
+        format!(
+            "meetings, room-local time; business hours {}–{} Monday–Friday",
+            hhmm(hours.start_minute),
+            hhmm(hours.end_minute)
+        ),
+    ))
 }
 
 async fn meeting_minutes(
     catalog: &Catalog,
     period: Period,
+    hours: BusinessHours,
 ) -> Result<((Vec<(NaiveDate, f64)>, u64), String)> {
     let mut meetings = 0;
-    let Some(rows) = report(catalog, "usage_daily", period.range()).await? else {
+    let Some(rows) = report(catalog, "usage_daily", period.range(), hours).await? else {
         return Err(DashboardError::Internal {
             what: "the report registry has no usage_daily".into(),
         });
@@ -667,14 +705,16 @@ async fn meeting_minutes(
 async fn peripheral_models(
     catalog: &Catalog,
     period: Period,
+    hours: BusinessHours,
 ) -> Result<(Vec<ModelReliability>, String)> {
-    let (rows, source) = match report(catalog, "peripheral_reliability", period.range()).await? {
-        Some(rows) => (rows, "report peripheral_reliability"),
-        None => (
-            run(catalog, "peripheral models", PERIPHERAL_MODELS, &[]).await?,
-            "disconnects per UTC peripheral-day (peripheral_reliability not available)",
-        ),
-    };
+    let (rows, source) =
+        match report(catalog, "peripheral_reliability", period.range(), hours).await? {
+            Some(rows) => (rows, "report peripheral_reliability"),
+            None => (
+                run(catalog, "peripheral models", PERIPHERAL_MODELS, &[]).await?,
+                "disconnects per UTC peripheral-day (peripheral_reliability not available)",
+            ),
+        };
     let kinds = rows.strings("kind")?;
     let makes = rows.strings("make")?;
     let models = rows.strings("model")?;
@@ -754,15 +794,22 @@ async fn incidents_trend(
 async fn update_compliance(
     catalog: &Catalog,
     period: Period,
+    hours: BusinessHours,
 ) -> Result<(Vec<RingCompliance>, String)> {
-    let (rows, source) =
-        match report(catalog, "update_compliance", Window::AsOf(period.last)).await? {
-            Some(rows) => (rows, "report update_compliance"),
-            None => (
-                run(catalog, "update compliance", UPDATE_RINGS, &[]).await?,
-                "latest update per target succeeded (update_compliance not available)",
-            ),
-        };
+    let (rows, source) = match report(
+        catalog,
+        "update_compliance",
+        Window::AsOf(period.last),
+        hours,
+    )
+    .await?
+    {
+        Some(rows) => (rows, "report update_compliance"),
+        None => (
+            run(catalog, "update compliance", UPDATE_RINGS, &[]).await?,
+            "latest update per target succeeded (update_compliance not available)",
+        ),
+    };
     let rings = rows.strings("ring")?;
     let targets = rows.floats("targets")?;
     let on_target = rows.floats("on_target")?;

@@ -15,7 +15,9 @@
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use roomsight_queries::{Catalog, CatalogOptions};
 //! let catalog = Catalog::open("./lake", CatalogOptions::default()).await?;
-//! let page = roomsight_pipeline::dashboard::write(&catalog, std::path::Path::new("./out")).await?;
+//! let hours = roomsight_queries::reports::BusinessHours::default();
+//! let page =
+//!     roomsight_pipeline::dashboard::write(&catalog, std::path::Path::new("./out"), hours).await?;
 //! println!("dashboard: {}", page.display());
 //! # Ok(()) }
 //! ```
@@ -33,6 +35,7 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 use roomsight_queries::Catalog;
+use roomsight_queries::reports::BusinessHours;
 
 pub use error::{DashboardError, Result};
 pub use model::Dashboard;
@@ -40,10 +43,10 @@ pub use model::Dashboard;
 /// The page's file name inside the output directory.
 pub const PAGE: &str = "index.html";
 
-/// Reads the lake through `catalog`, draws the page and writes `<out_dir>/index.html`
-/// (creating `out_dir`); returns the page's path.
-pub async fn write(catalog: &Catalog, out_dir: &Path) -> Result<PathBuf> {
-    let dashboard = data::load(catalog).await?;
+/// Reads the lake through `catalog` (reports with the deployment's business `hours`), draws the
+/// page and writes `<out_dir>/index.html` (creating `out_dir`); returns the page's path.
+pub async fn write(catalog: &Catalog, out_dir: &Path, hours: BusinessHours) -> Result<PathBuf> {
+    let dashboard = data::load(catalog, hours).await?;
     write_page(&dashboard, out_dir)
 }
 

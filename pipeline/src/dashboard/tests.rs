@@ -203,7 +203,7 @@ async fn an_empty_lake_gives_a_page() {
         .await
         .unwrap();
     let out = dir.path().join("out");
-    let page = write(&catalog, &out).await.unwrap();
+    let page = write(&catalog, &out, Default::default()).await.unwrap();
     assert_eq!(page, out.join(PAGE));
     let html = std::fs::read_to_string(page).unwrap();
     assert_self_contained(&html);

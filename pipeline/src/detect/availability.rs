@@ -24,6 +24,7 @@ const GAPS: &str = detect::HEARTBEAT_GAPS;
 const SIGN_IN: &str = detect::SIGN_IN_CHANGES;
 const CONNECTION: &str = detect::CONNECTION_CHANGES;
 const ENROLLMENT: &str = detect::ENROLLMENT_CHANGES;
+const LAST_HEARTBEATS: &str = detect::LAST_HEARTBEATS;
 
 /// Silences shorter than this are heartbeat jitter, not a silent system.
 const SILENCE: Micros = 150_000_000;
@@ -84,8 +85,69 @@ pub(crate) async fn heartbeats(catalog: &Catalog, range: DateRange) -> Result<He
     Ok(hb)
 }
 
-/// `device_offline`: silences of at least the threshold while the system is enrolled, and a
-/// system silent at the watermark for that long.
+/// Each room system's enrollments (`true`) and unenrollments (`false`), in time order, with the
+/// room each event named.
+#[derive(Debug, Default)]
+struct Enrollments(BTreeMap<String, Vec<(Micros, bool, String)>>);
+
+impl Enrollments {
+    async fn read(catalog: &Catalog, range: DateRange) -> Result<Enrollments> {
+        let rule = "device_offline";
+        let batches = run(catalog, rule, ENROLLMENT, range, &[]).await?;
+        let mut out: BTreeMap<String, Vec<(Micros, bool, String)>> = BTreeMap::new();
+        for b in &batches {
+            let (dev, room, ts, action) = (
+                strings(b, rule, "device_id")?,
+                strings(b, rule, "room_id")?,
+                ints(b, rule, "ts")?,
+                strings(b, rule, "action")?,
+            );
+            for i in 0..b.num_rows() {
+                if let (Some(d), Some(t), Some(a)) = (dev[i].clone(), ts[i], action[i].as_deref()) {
+                    let room = room[i].clone().unwrap_or_default();
+                    out.entry(d).or_default().push((t, a == "enrolled", room));
+                }
+            }
+        }
+        for v in out.values_mut() {
+            v.sort_by_key(|e| e.0);
+        }
+        Ok(Enrollments(out))
+    }
+
+    /// Whether `device` is under management at `t`: its latest enrollment event at or before
+    /// `t` is `enrolled` (device_reliability_daily's enrolled periods).
+    fn managed_at(&self, device: &str, t: Micros) -> bool {
+        self.0.get(device).is_some_and(|v| {
+            v.iter()
+                .take_while(|e| e.0 <= t)
+                .last()
+                .is_some_and(|e| e.1)
+        })
+    }
+
+    /// Whether `device` was unenrolled between `from` and `to`.
+    fn unenrolled_during(&self, device: &str, from: Micros, to: Micros) -> bool {
+        self.0
+            .get(device)
+            .is_some_and(|v| v.iter().any(|e| !e.1 && e.0 >= from && e.0 <= to))
+    }
+
+    /// The room its latest enrollment event at or before `t` named.
+    fn room_at(&self, device: &str, t: Micros) -> String {
+        self.0
+            .get(device)
+            .and_then(|v| v.iter().take_while(|e| e.0 <= t).last())
+            .map(|e| e.2.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// `device_offline`: silences of at least the threshold of room systems under management (an
+/// `enrolled` event and no later `unenrolled` at the last heartbeat before the silence), and a
+/// managed system silent at the watermark for that long, also one silent for the whole range
+/// read (its silence starts at its last heartbeat before the range). A silence during which the
+/// system was unenrolled is a decommissioning, not an outage: it opens nothing.
 pub(crate) async fn offline(
     catalog: &Catalog,
     range: DateRange,
@@ -94,32 +156,46 @@ pub(crate) async fn offline(
 ) -> Result<Vec<Condition>> {
     let rule = "device_offline";
     let after = RuleConfig::micros(cfg.offline_minutes);
-    let batches = run(catalog, rule, ENROLLMENT, range, &[]).await?;
-    let mut unenrolled: BTreeMap<String, Vec<(Micros, bool)>> = BTreeMap::new();
-    for b in &batches {
-        let (dev, ts, action) = (
-            strings(b, rule, "device_id")?,
-            ints(b, rule, "ts")?,
-            strings(b, rule, "action")?,
-        );
-        for i in 0..b.num_rows() {
-            if let (Some(d), Some(t), Some(a)) = (dev[i].clone(), ts[i], action[i].as_deref()) {
-                unenrolled
-                    .entry(d)
-                    .or_default()
-                    .push((t, a == "unenrolled"));
+    let enrollments = Enrollments::read(catalog, range).await?;
+    let mut silent: Vec<(String, DeviceBeats)> = hb
+        .devices
+        .iter()
+        .map(|(device, d)| {
+            let beats = DeviceBeats {
+                room_id: d.room_id.clone(),
+                silences: d.silences.clone(),
+                last_seen: d.last_seen,
+            };
+            (device.clone(), beats)
+        })
+        .collect();
+    // Systems under management that sent nothing in the range: silent throughout it.
+    let quiet: Vec<&String> = enrollments
+        .0
+        .keys()
+        .filter(|d| !hb.devices.contains_key(*d) && enrollments.managed_at(d, hb.watermark))
+        .collect();
+    if !quiet.is_empty() {
+        let batches = run(catalog, rule, LAST_HEARTBEATS, range, &[]).await?;
+        for b in &batches {
+            let (dev, seen) = (strings(b, rule, "device_id")?, ints(b, rule, "last_seen")?);
+            for i in 0..b.num_rows() {
+                if let (Some(d), Some(seen)) = (dev[i].as_ref(), seen[i])
+                    && quiet.contains(&d)
+                {
+                    let beats = DeviceBeats {
+                        room_id: enrollments.room_at(d, seen),
+                        silences: Vec::new(),
+                        last_seen: seen,
+                    };
+                    silent.push((d.clone(), beats));
+                }
             }
         }
     }
-    let left_during = |device: &str, from: Micros, to: Micros| {
-        unenrolled.get(device).is_some_and(|v| {
-            v.iter()
-                .any(|&(t, un)| un && t >= from - SILENCE && t <= to)
-        })
-    };
     let mut out = Vec::new();
-    for (device, d) in &hb.devices {
-        let mut periods: Vec<Interval> = d
+    for (device, beats) in &silent {
+        let mut periods: Vec<Interval> = beats
             .silences
             .iter()
             .map(|&(s, e)| Interval {
@@ -128,11 +204,14 @@ pub(crate) async fn offline(
             })
             .collect();
         periods.push(Interval {
-            start: d.last_seen,
+            start: beats.last_seen,
             end: None,
         });
         for p in periods {
-            if left_during(device, p.start, p.end.unwrap_or(hb.watermark)) {
+            let to = p.end.unwrap_or(hb.watermark);
+            if !enrollments.managed_at(device, p.start)
+                || enrollments.unenrolled_during(device, p.start - SILENCE, to)
+            {
                 continue;
             }
             let Some(held) = held_for(p, after, hb.watermark) else {
@@ -146,7 +225,7 @@ pub(crate) async fn offline(
             out.push(Condition {
                 kind: Kind::DeviceOffline,
                 severity: Severity::Critical,
-                subject: Subject::device(&d.room_id, device),
+                subject: Subject::device(&beats.room_id, device),
                 interval: held,
                 summary: format!("no heartbeat for {} minutes or more", cfg.offline_minutes),
                 details,

@@ -1,5 +1,11 @@
 //! The `call_quality_degraded` rule: a room's poor-call share over its last calls far above
 //! both its own and its site's share over the baseline days.
+//!
+//! Meetings are read as the reports read them (the latest version of each `meeting_id`), shares
+//! are per room (a room with two room systems is one room), and the room's own share is over its
+//! calls of the baseline days *before* its last calls, so a burst of poor calls does not raise
+//! the baseline it is judged against. The incident names the room system that carried the call
+//! with which the condition began.
 
 use std::collections::BTreeMap;
 
@@ -29,6 +35,7 @@ fn sql(cfg: &RuleConfig) -> String {
 
 /// Per call, whether the condition holds after it.
 struct Call {
+    device: String,
     ended: Micros,
     holds: bool,
     recent: f64,
@@ -49,7 +56,7 @@ pub(crate) async fn degraded(
         ("poor_rtt_ms", cfg.poor_rtt_ms.into()),
     ];
     let batches = run(catalog, rule, &sql(cfg), range, &params).await?;
-    let mut rooms: BTreeMap<(String, String), Vec<Call>> = BTreeMap::new();
+    let mut rooms: BTreeMap<String, Vec<Call>> = BTreeMap::new();
     for b in &batches {
         let (room, dev, ended) = (
             strings(b, rule, "room_id")?,
@@ -71,20 +78,18 @@ pub(crate) async fn degraded(
                 && recent[i] >= cfg.poor_share
                 && recent[i] >= cfg.poor_ratio * own[i]
                 && recent[i] >= cfg.poor_ratio * site[i];
-            rooms
-                .entry((r, dev[i].clone().unwrap_or_default()))
-                .or_default()
-                .push(Call {
-                    ended: t,
-                    holds,
-                    recent: recent[i],
-                    room: own[i],
-                    site: site[i],
-                });
+            rooms.entry(r).or_default().push(Call {
+                device: dev[i].clone().unwrap_or_default(),
+                ended: t,
+                holds,
+                recent: recent[i],
+                room: own[i],
+                site: site[i],
+            });
         }
     }
     let mut out = Vec::new();
-    for ((room, device), calls) in rooms {
+    for (room, calls) in rooms {
         let mut k = 0;
         while k < calls.len() {
             if !calls[k].holds {
@@ -100,7 +105,7 @@ pub(crate) async fn degraded(
             out.push(Condition {
                 kind: Kind::CallQualityDegraded,
                 severity: Severity::Warning,
-                subject: Subject::device(&room, &device),
+                subject: Subject::device(&room, &first.device),
                 interval: Interval {
                     start: first.ended,
                     end: calls.get(j).map(|c| c.ended),

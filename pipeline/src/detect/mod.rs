@@ -9,7 +9,10 @@
 //!
 //! Detection works in event time: its "now" is the newest heartbeat it read (the watermark),
 //! so running it again over the same lake gives the same observations, and the lifecycle
-//! ([`crate::incidents::apply`]) turns the same observations into no new events.
+//! ([`crate::incidents::apply_observed`]) turns the same observations into no new events. It
+//! resolves an incident only on evidence: detection read the time since the incident was last
+//! seen and its condition did not hold; an incident last seen before the range read stays as it
+//! is (`detect --from` a later date judges nothing about it).
 
 mod anomaly;
 mod availability;
@@ -35,7 +38,7 @@ pub use config::RuleConfig;
 pub use error::{DetectError, Result};
 pub use query::DateRange;
 
-use crate::incidents::{IncidentEvent, IncidentStore, Observation, apply};
+use crate::incidents::{IncidentEvent, IncidentStore, Observation, apply_observed};
 
 /// How detection runs.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -63,6 +66,9 @@ pub struct Detection {
     pub observations: Vec<Observation>,
     /// Detection's "now": the newest heartbeat read (event time); `None` for an empty range.
     pub now: Option<DateTime<Utc>>,
+    /// The start of what detection read (midnight UTC of the first date, look-back included):
+    /// incidents last seen before it are not judged clear for want of observations.
+    pub observed_from: Option<DateTime<Utc>>,
     /// Conditions per kind.
     pub by_kind: BTreeMap<&'static str, usize>,
     /// Peripherals the model scored.
@@ -124,6 +130,7 @@ pub async fn detect(
             .map(observe::Condition::into_observation)
             .collect(),
         now: DateTime::from_timestamp_micros(now),
+        observed_from: Some(read.from.and_time(chrono::NaiveTime::MIN).and_utc()),
         by_kind,
         peripherals_scored: series.len(),
     })
@@ -168,7 +175,8 @@ pub async fn detect_and_apply(
     let zones = room_zones(catalog).await?;
     let zone = |room: &str| zones.get(room).copied().unwrap_or(chrono_tz::UTC);
     let observations = std::mem::take(&mut detection.observations);
-    let events = apply(store, observations.clone(), &zone, now).await?;
+    let observed_from = detection.observed_from.unwrap_or(now);
+    let events = apply_observed(store, observations.clone(), &zone, now, observed_from).await?;
     detection.observations = observations;
     Ok((detection, events))
 }

@@ -5,9 +5,26 @@
 //! `correlation_id` before creating anything, so a retry never opens a second ticket; several
 //! matches mean someone else created one too: the oldest wins, with a warning. Updates are PATCHes
 //! whose `work_notes` carry the event id (journal fields cannot be read back, so a note repeated
-//! after a crash is recognisable, not prevented). A reopen of a ticket already Closed (7) or
-//! Canceled (8) on the ServiceNow side opens a new ticket, correlated as `<incident_id>/r<seq>`
-//! and naming the old ticket's number. A 404 on update re-creates the ticket.
+//! after a crash is recognisable, not prevented). A 404 on update re-creates the ticket.
+//!
+//! # The `correlation_id` of a ticket
+//!
+//! - The incident's first ticket has `correlation_id` = the `incident_id` (at most 57
+//!   characters: the kind, `-`, the opening time `YYYYMMDDTHHMMSSZ`, `-`, 16 hex digits).
+//! - A **replacement ticket** is opened when the incident is `reopened` while its current ticket
+//!   is Closed (`state` 7) or Canceled (8) on the ServiceNow side (people closed it there; it
+//!   must not be reopened). Its `correlation_id` is `<incident_id>/r<seq>`, where `<seq>` is the
+//!   sequence number of the `reopened` incident event that caused it (e.g.
+//!   `device_offline-20261124T091500Z-1a2b3c4d5e6f7a8b/r4`; at most 78 characters, within
+//!   ServiceNow's 100). Its description names the ticket it replaces by number.
+//! - The look-up before creating uses the exact `correlation_id` being created: `<incident_id>`
+//!   for the first ticket (and for re-creating one deleted on the ServiceNow side, a 404),
+//!   `<incident_id>/r<seq>` for a replacement. A retried delivery of the same `reopened` event
+//!   after a crash therefore finds the replacement it already made instead of opening another,
+//!   and a later reopen (a higher `seq`) never finds an earlier replacement, closed or not.
+//!   Closed tickets are not filtered out of the look-up: each `correlation_id` names one ticket.
+//! - Every ticket of an incident is found in ServiceNow with
+//!   `correlation_idSTARTSWITH<incident_id>`.
 
 use std::collections::HashMap;
 use std::fmt;

@@ -71,6 +71,16 @@ pub enum IncidentError {
         /// The id.
         id: String,
     },
+    /// A person asked to close a system incident that is still open (the user's input).
+    #[error(
+        "incident `{id}` was opened by detection and is still open: a system incident must be \
+         resolved before it is closed; it resolves by itself once its condition has been clear \
+         for 15 minutes (run `roomsight detect`), then it can be closed"
+    )]
+    StillOpen {
+        /// The id.
+        id: String,
+    },
     /// A customer asked to open an incident that is already open for the same key.
     #[error(
         "an incident is already open for this {kind} on device `{device_id}`: `{id}`; add to \

@@ -25,14 +25,32 @@ use super::timeline::{Clock, Incidents, decide};
 /// it looked at (up to `now`); a key without observations is taken to be clear. `zones` gives
 /// each room's time zone (for business days). Deterministic: applying the same observations at
 /// the same `now` again appends nothing and returns no events.
-#[instrument(skip_all, fields(observations = observations.len(), %now, events = tracing::field::Empty))]
 pub async fn apply(
     store: &IncidentStore,
     observations: Vec<Observation>,
     zones: &(dyn Fn(&str) -> Tz + Sync),
     now: DateTime<Utc>,
 ) -> Result<Vec<IncidentEvent>> {
-    let clock = Clock { now, zones };
+    apply_observed(store, observations, zones, now, DateTime::<Utc>::MIN_UTC).await
+}
+
+/// [`apply`] for detection that looked only at the time from `observed_from` to `now`: an open
+/// incident last seen before `observed_from` is not resolved for want of observations (nothing
+/// is known about the time before), only one whose `last_seen_at` lies in that window, where
+/// the absence of its condition is evidence that it cleared.
+#[instrument(skip_all, fields(observations = observations.len(), %now, %observed_from, events = tracing::field::Empty))]
+pub async fn apply_observed(
+    store: &IncidentStore,
+    observations: Vec<Observation>,
+    zones: &(dyn Fn(&str) -> Tz + Sync),
+    now: DateTime<Utc>,
+    observed_from: DateTime<Utc>,
+) -> Result<Vec<IncidentEvent>> {
+    let clock = Clock {
+        now,
+        zones,
+        observed_from,
+    };
     let events = write_decided(store, |snapshot| {
         Ok(decide(&snapshot.events, observations.clone(), &clock))
     })
@@ -115,8 +133,9 @@ pub async fn open_customer(
         .expect("write_decided returns what was decided: exactly one event"))
 }
 
-/// Closes an incident (open or resolved, whatever its origin) at `now`, as a person decided;
-/// `note` goes into its details. Returns the `closed` event.
+/// Closes an incident at `now`, as a person decided; `note` goes into its details. Returns the
+/// `closed` event. A customer incident closes from `open` or `resolved`; a system incident only
+/// from `resolved` ([`IncidentError::StillOpen`] otherwise: resolve first).
 pub async fn close(
     store: &IncidentStore,
     id: &str,
@@ -130,6 +149,9 @@ pub async fn close(
         };
         if latest.state == State::Closed {
             return Err(IncidentError::AlreadyClosed { id: id.into() });
+        }
+        if latest.origin == Origin::System && latest.state == State::Open {
+            return Err(IncidentError::StillOpen { id: id.into() });
         }
         let mut row = latest.clone();
         row.seq += 1;

@@ -4,7 +4,8 @@
 //!   and the [`Observation`] detection hands over;
 //! - [`store`]: the append-only event batches in `<lake>/incidents/events/`;
 //! - [`timeline`]: the lifecycle rules of docs/incidents.md as a pure function;
-//! - [`lifecycle`]: those rules against the store ([`apply`], [`open_customer`], [`close`]);
+//! - [`lifecycle`]: those rules against the store ([`apply`], [`apply_observed`],
+//!   [`open_customer`], [`close`]);
 //! - [`business_days`]: Monday–Friday in the room's time zone, for auto-closing.
 //!
 //! ```no_run
@@ -37,7 +38,9 @@ pub mod store;
 pub mod timeline;
 
 pub use error::{IncidentError, Result};
-pub use lifecycle::{CustomerReport, apply, close, history, incidents, open_customer};
+pub use lifecycle::{
+    CustomerReport, apply, apply_observed, close, history, incidents, open_customer,
+};
 pub use model::{
     EventKind, IncidentEvent, IncidentKey, Kind, Observation, Origin, Severity, State, incident_id,
 };

@@ -12,6 +12,11 @@
 //! - between intervals and at the end, time passes: an open system incident whose condition
 //!   has been clear for 15 minutes resolves at `last_seen_at + 15 min`; an incident without
 //!   activity closes after 15 (system, resolved only) or 3 (customer) business days.
+//! - an incident resolves only on evidence that its condition cleared: detection looked at the
+//!   time since it was last seen (`last_seen_at` at or after the start of what detection read,
+//!   `observed_from`) and the condition did not hold after it. An open incident last
+//!   seen before that start (a `detect --from` that begins after it) is left open: no
+//!   observation of it is no evidence.
 //!
 //! Evidence that changes the incident without changing its state (a later `last_seen_at`, an
 //! earlier `opened_at`, severity, summary, details) is carried by the next event, or by one
@@ -99,6 +104,9 @@ struct Interval {
 pub(crate) struct Clock<'a> {
     pub(crate) now: DateTime<Utc>,
     pub(crate) zones: &'a (dyn Fn(&str) -> Tz + Sync),
+    /// The start of what detection looked at: the absence of a condition after this moment is
+    /// evidence that it cleared; before it, nothing is known.
+    pub(crate) observed_from: DateTime<Utc>,
 }
 
 /// The events that `observations` (every condition interval seen up to `now`) cause, given the
@@ -296,6 +304,7 @@ fn advance(w: &mut Working, t: DateTime<Utc>, clock: &Clock<'_>, out: &mut Vec<I
     let row = &w.row;
     if row.state == State::Open
         && row.origin == Origin::System
+        && row.last_seen_at >= clock.observed_from
         && row.last_seen_at + RESOLVE_AFTER <= t
     {
         let at = (row.last_seen_at + RESOLVE_AFTER).max(row.event_at);

@@ -326,16 +326,19 @@ async fn reopening_a_ticket_closed_on_the_servicenow_side_opens_a_new_one() {
     )
     .await
     .unwrap();
-    assert!(
-        out.iter()
-            .any(|e| e.incident_id == b && e.event == EventKind::Reopened),
-        "{out:#?}"
-    );
+    let reopened = out
+        .iter()
+        .find(|e| e.incident_id == b && e.event == EventKind::Reopened)
+        .unwrap_or_else(|| panic!("{out:#?}"));
     assert!(feed(&fake, &store).await.all_delivered());
     let tickets = fake.tickets();
     assert_eq!(tickets.len(), 3);
     let new = tickets.last().unwrap();
-    assert!(new.field("correlation_id").starts_with(&b));
+    // The documented rule: `<incident_id>/r<seq of the reopened event>`.
+    assert_eq!(
+        new.field("correlation_id"),
+        format!("{b}/r{}", reopened.seq)
+    );
     assert!(
         new.field("description").contains(&old),
         "{}",

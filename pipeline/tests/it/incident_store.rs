@@ -145,3 +145,51 @@ async fn people_open_and_close_incidents() {
         .unwrap();
     assert_eq!(history.len(), 2);
 }
+
+#[tokio::test]
+async fn a_person_cannot_close_a_system_incident_that_is_still_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = IncidentStore::open(dir.path().to_str().unwrap()).unwrap();
+    let now = t("2026-03-02T12:00:00Z");
+    let opened = incidents::apply(
+        &store,
+        vec![offline("a", "2026-03-02T10:00:00Z", None)],
+        &utc_zone,
+        now,
+    )
+    .await
+    .unwrap();
+    let id = opened[0].incident_id.clone();
+    assert_eq!(
+        (opened[0].origin, opened[0].state),
+        (Origin::System, State::Open)
+    );
+    let refused = incidents::close(&store, &id, None, now).await;
+    let Err(e @ IncidentError::StillOpen { .. }) = refused else {
+        panic!("closing an open system incident must be refused: {refused:?}");
+    };
+    assert!(e.to_string().contains("resolved before"), "{e}");
+    assert_eq!(
+        store.read().await.unwrap().events.len(),
+        1,
+        "nothing written"
+    );
+
+    // Once resolved (clear for 15 minutes), a person may close it.
+    let later = t("2026-03-02T13:00:00Z");
+    let resolved = incidents::apply(
+        &store,
+        vec![offline(
+            "a",
+            "2026-03-02T10:00:00Z",
+            Some("2026-03-02T12:10:00Z"),
+        )],
+        &utc_zone,
+        later,
+    )
+    .await
+    .unwrap();
+    assert_eq!(resolved.last().unwrap().state, State::Resolved);
+    let closed = incidents::close(&store, &id, None, later).await.unwrap();
+    assert_eq!(closed.state, State::Closed);
+}

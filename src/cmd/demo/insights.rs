@@ -15,7 +15,7 @@ use roomsight_pipeline::dashboard::model::Reliability;
 use roomsight_pipeline::detect::{DateRange, DetectConfig, detect_and_apply};
 use roomsight_pipeline::incidents::{self, IncidentEvent, IncidentStore};
 use roomsight_pipeline::report::{self, Format};
-use roomsight_queries::reports::{REPORTS, ReportParams, Window};
+use roomsight_queries::reports::{BusinessHours, REPORTS, ReportParams, Window};
 use roomsight_queries::{Catalog, CatalogOptions};
 
 use crate::progress;
@@ -46,6 +46,7 @@ pub(crate) async fn compute(
     rooms_csv: &Path,
     (from, to): (NaiveDate, NaiveDate),
     as_of: DateTime<Utc>,
+    business_hours: BusinessHours,
     out_dir: &Path,
 ) -> anyhow::Result<Insights> {
     let file = std::fs::File::open(rooms_csv)
@@ -96,7 +97,11 @@ pub(crate) async fn compute(
         } else {
             Window::AsOf(as_of)
         };
-        let run = report::run_report(&catalog, definition.name, &ReportParams::new(window))
+        let params = ReportParams {
+            window,
+            business_hours,
+        };
+        let run = report::run_report(&catalog, definition.name, &params)
             .await
             .with_context(|| format!("the demo's `{}` report failed", definition.name))?;
         report::write_outputs(&catalog, &run)
@@ -111,12 +116,13 @@ pub(crate) async fn compute(
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let reliability = roomsight_pipeline::dashboard::data::reliability(&catalog, from, to)
+    let reliability = roomsight_pipeline::dashboard::data::reliability(&catalog, from, to, business_hours)
         .await
         .context("could not read room health, meeting impact and failure statistics")?;
-    let dashboard = roomsight_pipeline::dashboard::write(&catalog, &out_dir.join("dashboard"))
-        .await
-        .context("could not draw the demo's dashboard")?;
+    let dashboard =
+        roomsight_pipeline::dashboard::write(&catalog, &out_dir.join("dashboard"), business_hours)
+            .await
+            .context("could not draw the demo's dashboard")?;
     Ok(Insights {
         rooms: loaded.rooms,
         incident_events: events.len(),

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use chrono::{Datelike, Days, NaiveDate, Weekday};
 use roomsight_datasets::{Progress, SimConfig};
 use roomsight_ingest::kafka::{ConsumerConfig, InProcessKafka, ProducerConfig};
 use roomsight_ingest::lake::compact::{CompactOptions, compact};
@@ -22,6 +23,7 @@ use roomsight_ingest::run::kafka::KafkaRun;
 use roomsight_ingest::run::{self, Shutdown};
 use roomsight_ingest::writer::{LakeWriter, WriterConfig};
 
+use crate::cli::BusinessHoursArgs;
 use crate::progress;
 
 const TOPIC: &str = "room-telemetry";
@@ -35,9 +37,15 @@ pub(crate) struct Args {
     #[arg(long, env = "ROOMSIGHT_ROOMS", default_value_t = 50, value_name = "N")]
     rooms: usize,
 
-    /// Days of telemetry, ending at today's midnight UTC.
+    /// Days of telemetry. They end with the most recent weekday (Monday–Friday, UTC) before
+    /// today, so the simulated window always holds business days (meetings, utilization),
+    /// whatever day the demo runs on; --start pins the first day instead.
     #[arg(long, env = "ROOMSIGHT_DAYS", default_value_t = 7, value_name = "D")]
     days: u32,
+
+    /// First simulated day (UTC), to run the demo over fixed dates (default: see --days).
+    #[arg(long, env = "ROOMSIGHT_START", value_name = "YYYY-MM-DD")]
+    start: Option<NaiveDate>,
 
     /// Where the fleet files and the lake go (the demo's lake is rebuilt on every run).
     #[arg(
@@ -66,6 +74,23 @@ pub(crate) struct Args {
         requires = "brokers"
     )]
     demo_topic: String,
+    #[command(flatten)]
+    pub(crate) business: BusinessHoursArgs,
+}
+
+/// The simulated days `(first, last)`: `days` days starting at `start`, or by default ending
+/// with the most recent weekday before `today` (on a Monday, the Friday before), so the window
+/// always holds business days. `days` is at least 1 (the simulator refuses 0).
+fn demo_window(today: NaiveDate, days: u32, start: Option<NaiveDate>) -> (NaiveDate, NaiveDate) {
+    let span = Days::new(u64::from(days.max(1)) - 1);
+    if let Some(first) = start {
+        return (first, first.checked_add_days(span).unwrap_or(first));
+    }
+    let mut last = today.pred_opt().unwrap_or(today);
+    while matches!(last.weekday(), Weekday::Sat | Weekday::Sun) {
+        last = last.pred_opt().unwrap_or(last);
+    }
+    (last.checked_sub_days(span).unwrap_or(last), last)
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -75,8 +100,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&fleet_dir)
         .with_context(|| format!("could not create {}", fleet_dir.display()))?;
     fresh_lake(&lake_dir)?;
-    let now = chrono::Utc::now();
-    let start = now.date_naive() - chrono::Days::new(u64::from(args.days));
+    let (start, last_day) = demo_window(chrono::Utc::now().date_naive(), args.days, args.start);
+    // Snapshot reports look at the estate as the simulated window ends.
+    let as_of = last_day
+        .checked_add_days(Days::new(1))
+        .unwrap_or(last_day)
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc();
     let mut config = SimConfig::new(args.rooms, args.days, start, args.seed);
     config.duplicates = 0.01;
     config.late = 0.01;
@@ -199,19 +229,24 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         .block_on(status(&lake))
         .context("could not read the demo lake's status")?;
     let out_dir = args.dir.join("out");
-    let last_day = now.date_naive() - chrono::Days::new(1);
     let insights = runtime.block_on(insights::compute(
         &lake,
         &fleet_dir.join("rooms.csv"),
         (start, last_day),
-        now,
+        as_of,
+        args.business.hours(),
         &out_dir,
     ))?;
 
     println!(
-        "simulated {} rooms for {} days: {} events ({} resent copies, {} late), streamed through {through}",
+        "simulated {} rooms for {} days ({start} … {last_day}{}): {} events ({} resent copies, {} late), streamed through {through}",
         args.rooms,
         args.days,
+        if args.start.is_some() {
+            ""
+        } else {
+            ", ending on the last weekday before today so the window holds business days"
+        },
         produced.lines - produced.duplicates,
         produced.duplicates,
         produced.late
@@ -335,4 +370,54 @@ fn fresh_lake(dir: &Path) -> anyhow::Result<()> {
     }
     std::fs::remove_dir_all(dir)
         .with_context(|| format!("could not remove the previous demo lake {}", dir.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_demo_window_holds_business_days_whatever_the_weekday_it_runs_on() {
+        // 2026-12-07 is a Monday: run the demo on every day of that week and the next.
+        for offset in 0..14 {
+            let today = date("2026-12-07") + Days::new(offset);
+            for days in [1, 2, 3, 7] {
+                let (first, last) = demo_window(today, days, None);
+                assert!(last < today, "{today}: only complete days");
+                assert_eq!((last - first).num_days() + 1, i64::from(days));
+                assert!(
+                    !matches!(last.weekday(), Weekday::Sat | Weekday::Sun),
+                    "{today} ({}), {days} days: ends on {last} ({})",
+                    today.weekday(),
+                    last.weekday()
+                );
+            }
+        }
+        // On a Sunday and on a Monday, one day is the Friday before.
+        assert_eq!(
+            demo_window(date("2026-12-06"), 1, None),
+            (date("2026-12-04"), date("2026-12-04"))
+        );
+        assert_eq!(
+            demo_window(date("2026-12-07"), 1, None),
+            (date("2026-12-04"), date("2026-12-04"))
+        );
+        // On a Tuesday, yesterday.
+        assert_eq!(
+            demo_window(date("2026-12-08"), 1, None),
+            (date("2026-12-07"), date("2026-12-07"))
+        );
+    }
+
+    #[test]
+    fn a_pinned_start_is_kept_as_given() {
+        assert_eq!(
+            demo_window(date("2026-12-07"), 3, Some(date("2026-11-28"))),
+            (date("2026-11-28"), date("2026-11-30"))
+        );
+    }
 }

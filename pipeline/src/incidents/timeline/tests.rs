@@ -36,6 +36,7 @@ fn run(
     let clock = Clock {
         now: t(now),
         zones: &zones,
+        observed_from: DateTime::<Utc>::MIN_UTC,
     };
     let out = decide(store, observations, &clock);
     store.extend(out.clone());
@@ -415,4 +416,39 @@ fn keys_are_independent() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 3);
+}
+
+#[test]
+fn detect_from_a_later_date_does_not_resolve_an_open_incident_it_has_no_observations_of() {
+    let mut store = Vec::new();
+    let opened = run(
+        &mut store,
+        vec![obs(Kind::DeviceOffline, "2026-03-02T10:00:00Z", None)],
+        "2026-03-02T12:00:00Z",
+    );
+    assert_eq!(opened.len(), 1);
+    // Detection later reads only 2026-03-10 on: the incident, last seen on 2026-03-02, has no
+    // observation there, which says nothing about whether it cleared.
+    let clock = Clock {
+        now: t("2026-03-10T12:00:00Z"),
+        zones: &zones,
+        observed_from: t("2026-03-10T00:00:00Z"),
+    };
+    let out = decide(&store, Vec::new(), &clock);
+    assert!(out.is_empty(), "nothing changes: {:?}", kinds(&out));
+    // Evidence in that range that it still holds extends it, without resolving it first.
+    let still = obs(Kind::DeviceOffline, "2026-03-10T00:00:00Z", None);
+    let out = decide(&store, vec![still], &clock);
+    assert_eq!(
+        out.iter().map(|e| (e.event, e.state)).collect::<Vec<_>>(),
+        vec![(EventKind::Updated, State::Open)]
+    );
+    assert_eq!(out[0].incident_id, opened[0].incident_id);
+    // A range that covers the moment it was last seen, with no condition after it: cleared.
+    let clock = Clock {
+        observed_from: t("2026-03-02T00:00:00Z"),
+        ..clock
+    };
+    let out = decide(&store, Vec::new(), &clock);
+    assert_eq!(out[0].event, EventKind::Resolved);
 }
