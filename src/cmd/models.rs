@@ -114,7 +114,8 @@ pub(crate) enum EvalFormat {
 /// Flags of `roomsight models score`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ScoreArgs {
-    /// The series: CSV with a header `timestamp,value` (RFC 3339 times, or `YYYY-MM-DD HH:MM:SS` taken as UTC).
+    /// The series: CSV with a header `timestamp,value` (RFC 3339 times, or
+    /// `YYYY-MM-DD HH:MM:SS` taken as UTC).
     #[arg(long, env = "ROOMSIGHT_INPUT", value_name = "FILE.csv")]
     pub(crate) input: PathBuf,
 
