@@ -24,7 +24,8 @@ the comparison is not only about quantised channels dividing by 0), flagged at o
 onsets counted as above. It is reported for k = 3, 4, 5, 6 and 8 (the best of them is the bar
 to beat, which favours the baseline: its threshold is picked on this corpus, ours is not).
 
-ROOMSIGHT_BIN is the binary (default: the dev build in ~/.cache/roomsight/target).
+ROOMSIGHT_BIN is the binary (default: the dev build in ~/.cache/roomsight/target); SCORE_ARGS
+adds flags to `models score` (for ablations only: the reported figures use none).
 """
 
 import csv
@@ -83,7 +84,9 @@ def roomsight_flags(binary, rows, channel, tmp):
             f.write(f"{r['datetime']},{r[channel]}\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("ROOMSIGHT_")}
     env["ROOMSIGHT_LOG"] = "warn"
-    subprocess.run([binary, "models", "score", "--input", src, "--output", dst], check=True, env=env)
+    extra = os.environ.get("SCORE_ARGS", "").split()
+    subprocess.run([binary, "models", "score", "--input", src, "--output", dst, *extra],
+                   check=True, env=env)
     with open(dst) as f:
         return [r["anomaly"] == "1" for r in csv.DictReader(f)]
 
