@@ -184,13 +184,12 @@ pub fn score_points(cfg: &DetectorConfig, points: &[(Micros, f64)]) -> Vec<Detec
     let (mut cusum_hi, mut cusum_lo) = (0.0_f64, 0.0_f64);
     let discord = Discord::new(&values, cfg.discord_window);
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    let probation = ((cfg.probation.clamp(0.0, 1.0)) * n as f64).floor() as usize;
+    let probation = (cfg.probation.clamp(0.0, 1.0) * n as f64).floor() as usize;
     let (mut held, mut held_until) = (0.0_f64, 0_usize);
     let mut prev: Option<f64> = None;
     let mut seen = 0_usize;
     let mut out = Vec::with_capacity(n);
-    for i in 0..n {
-        let x = values[i];
+    for (i, &x) in values.iter().enumerate() {
         if !x.is_finite() {
             out.push(Detection {
                 score: 0.0,
@@ -212,16 +211,16 @@ pub fn score_points(cfg: &DetectorConfig, points: &[(Micros, f64)]) -> Vec<Detec
             if cfg.parts.level {
                 raw[0] = Some(z.abs());
             }
-            if cfg.parts.seasonal {
-                if let Some(base) = seasonal_baseline(&times, &values, i, tolerance) {
-                    let r = x - base;
-                    if residuals.len() >= cfg.min_history.max(2) {
-                        let c = residuals.median().unwrap_or(0.0);
-                        let s = (residuals.mad(c) * MAD_TO_SIGMA).max(floor);
-                        raw[1] = Some(saturate((r - c) / s).abs());
-                    }
-                    residuals.push(r);
+            if cfg.parts.seasonal
+                && let Some(base) = seasonal_baseline(&times, &values, i, tolerance)
+            {
+                let r = x - base;
+                if residuals.len() >= cfg.min_history.max(2) {
+                    let c = residuals.median().unwrap_or(0.0);
+                    let s = (residuals.mad(c) * MAD_TO_SIGMA).max(floor);
+                    raw[1] = Some(saturate((r - c) / s).abs());
                 }
+                residuals.push(r);
             }
             if cfg.parts.change {
                 let zc = z.clamp(-cfg.cusum_clip, cfg.cusum_clip);
@@ -365,12 +364,12 @@ impl SortedWindow {
     }
 
     fn push(&mut self, x: f64) {
-        if self.ring.len() == self.cap {
-            if let Some(old) = self.ring.pop_front() {
-                let k = self.sorted.partition_point(|v| v.total_cmp(&old).is_lt());
-                if k < self.sorted.len() {
-                    self.sorted.remove(k);
-                }
+        if self.ring.len() == self.cap
+            && let Some(old) = self.ring.pop_front()
+        {
+            let k = self.sorted.partition_point(|v| v.total_cmp(&old).is_lt());
+            if k < self.sorted.len() {
+                self.sorted.remove(k);
             }
         }
         self.ring.push_back(x);
