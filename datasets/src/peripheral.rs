@@ -74,9 +74,9 @@ impl Quirks {
         }
         let h = crate::rng::mix64(h);
         Quirks {
-            coarse: h % 3 == 0,
-            no_second: (h >> 8) % 4 == 0,
-            quiet_errors: (h >> 16) % 3 == 0,
+            coarse: h.is_multiple_of(3),
+            no_second: (h >> 8).is_multiple_of(4),
+            quiet_errors: (h >> 16).is_multiple_of(3),
         }
     }
 }
