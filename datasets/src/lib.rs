@@ -7,7 +7,10 @@
 //!   every minute, peripheral states every five minutes and at each change, bookings and
 //!   meetings in local business hours, ring-by-ring update rollouts, enrollment and log lines;
 //! - injected faults with ground truth ([`Fault`], `faults.csv`), for the anomaly model to be
-//!   measured against, and noise on healthy peripherals so that it has to earn its score;
+//!   measured against, and noise on healthy peripherals so that it has to earn its score:
+//!   transient dips and error bursts, benign noise bursts, models that report coarsely (flat
+//!   metrics), leave a metric out or keep their error counter at 0, and drop-outs while a
+//!   peripheral's own firmware is flashed;
 //! - sample directories: `rooms.csv`, `events.ndjson`, `faults.csv` ([`write_to_dir`]).
 //!
 //! The same [`SimConfig`] always gives byte-identical output: the simulator has its own random

@@ -7,6 +7,14 @@
 //! distortion, latency and the error rate; a regression does the same at a constant severity.
 //! `error_count` counts errors since the peripheral last connected: it resets to 0 on a
 //! reconnect and on a reboot of the room system.
+//!
+//! Real telemetry is rougher than noise around a mean, and so is this (fixed per make and
+//! model, see [`Quirks`]): some models report coarsely (whole frames per second, so a healthy
+//! camera sits flat at 30; SNR and noise floor in 0.5 dB steps), some leave their second
+//! metric out (dropped frames, noise floor, volume), and some keep their error counter at 0
+//! while healthy (no benign errors at all). Every peripheral also has the odd **benign noise
+//! burst** (about one every 3 days, 30–120 minutes of three times the usual jitter: a room's
+//! lighting, a noisy meeting) that is no fault.
 
 use std::borrow::Cow;
 
@@ -39,7 +47,38 @@ pub(crate) struct PeripheralGen {
     last_connected: bool,
     boot_seen: Ms,
     base: Baseline,
+    quirks: Quirks,
+    /// Draws for noise bursts only (a stream of their own).
+    bursts: Rng,
+    burst_until: Ms,
     times: Vec<Ms>,
+}
+
+/// How a model reports (fixed per make and model; see the module doc).
+#[derive(Clone, Copy, Debug, Default)]
+struct Quirks {
+    /// Whole frames per second; SNR and noise floor in 0.5 dB steps.
+    coarse: bool,
+    /// The second metric (dropped frames, noise floor, volume) is not reported.
+    no_second: bool,
+    /// The error counter stays at 0 while the peripheral is healthy.
+    quiet_errors: bool,
+}
+
+impl Quirks {
+    fn of(make: &str, model: &str) -> Self {
+        // FNV-1a over the make and model: stable across runs and seeds.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in make.bytes().chain([0]).chain(model.bytes()) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        let h = crate::rng::mix64(h);
+        Quirks {
+            coarse: h.is_multiple_of(3),
+            no_second: (h >> 8).is_multiple_of(4),
+            quiet_errors: (h >> 16).is_multiple_of(3),
+        }
+    }
 }
 
 /// A peripheral's own normal: the centre of its metrics' noise.
@@ -86,6 +125,9 @@ impl PeripheralGen {
             last_connected: true,
             boot_seen: plan.power.boot_at(anchor),
             base,
+            quirks: Quirks::of(p.make, p.model),
+            bursts: Rng::stream(seed, room.index as u64, Stream::NoiseBurst(slot as u32)),
+            burst_until: i64::MIN,
             times: Vec::new(),
         }
     }
@@ -146,6 +188,13 @@ impl PeripheralGen {
         if connected && (rebooted || !self.last_connected) {
             // The first report after a reboot or a reconnect starts the count afresh.
             self.error_count = 0;
+        } else if connected
+            && self.quirks.quiet_errors
+            && cond.drift == 0.0
+            && cond.regression == 0.0
+            && !cond.flaky
+        {
+            // A model whose counter stays at 0 while healthy.
         } else if connected {
             let hours = ((t - self.last_report).clamp(0, HOUR)) as f64 / HOUR as f64;
             let flaky = if cond.flaky { 4.0 } else { 1.0 };
@@ -194,11 +243,27 @@ impl PeripheralGen {
         in_meeting: bool,
         t: Ms,
     ) -> Metrics<'static> {
+        if t >= self.burst_until && self.bursts.bernoulli(1.0 / 864.0) {
+            self.burst_until = t + self.bursts.range_i64(30 * MIN, 120 * MIN);
+        }
+        let k = if t < self.burst_until { 3.0 } else { 1.0 };
+        let q = self.quirks;
         let rng = &mut self.rng;
         let b = &mut self.base;
         let (p, r) = (c.drift, c.regression);
         let mut m = Metrics(Vec::with_capacity(2));
-        let mut put = |name: &'static str, v: f64| m.0.push((Cow::Borrowed(name), v));
+        let mut put = |name: &'static str, v: f64, second: bool| {
+            if !(second && q.no_second) {
+                m.0.push((Cow::Borrowed(name), v));
+            }
+        };
+        let half_db = |x: f64| {
+            if q.coarse {
+                (x * 2.0).round() / 2.0
+            } else {
+                round1(x)
+            }
+        };
         match kind {
             PeripheralKind::RoomCamera | PeripheralKind::ContentCamera => {
                 let dip = if rng.bernoulli(0.01) {
@@ -206,29 +271,42 @@ impl PeripheralGen {
                 } else {
                     0.0
                 };
-                let fps = b.a + rng.normal(0.0, 0.25) - p * 18.0 - r * 8.0 - dip;
-                let dropped = rng.normal(b.b, 0.25).abs() + p * 25.0 + r * 6.0 + dip * 0.4;
-                put("fps", round1(fps.clamp(0.0, 30.0)));
-                put("dropped_frames_pct", round2(dropped.clamp(0.0, 100.0)));
+                let fps = b.a + rng.normal(0.0, 0.25 * k) - p * 18.0 - r * 8.0 - dip;
+                let dropped = rng.normal(b.b, 0.25 * k).abs() + p * 25.0 + r * 6.0 + dip * 0.4;
+                let fps = fps.clamp(0.0, 30.0);
+                put(
+                    "fps",
+                    if q.coarse { fps.round() } else { round1(fps) },
+                    false,
+                );
+                put(
+                    "dropped_frames_pct",
+                    round2(dropped.clamp(0.0, 100.0)),
+                    true,
+                );
             }
             PeripheralKind::Microphone => {
                 let talk = if in_meeting { 1.0 } else { 0.0 };
-                let snr = b.a + rng.normal(0.0, 1.2) - p * 22.0 - r * 9.0 - talk * 2.0;
-                let floor = b.b + rng.normal(0.0, 1.5) + talk * 7.0 + p * 15.0 + r * 6.0;
-                put("snr_db", round1(snr.clamp(-20.0, 100.0)));
-                put("noise_floor_db", round1(floor.clamp(-120.0, 0.0)));
+                let snr = b.a + rng.normal(0.0, 1.2 * k) - p * 22.0 - r * 9.0 - talk * 2.0;
+                let floor = b.b + rng.normal(0.0, 1.5 * k) + talk * 7.0 + p * 15.0 + r * 6.0;
+                put("snr_db", half_db(snr.clamp(-20.0, 100.0)), false);
+                put("noise_floor_db", half_db(floor.clamp(-120.0, 0.0)), true);
             }
             PeripheralKind::Speaker | PeripheralKind::CommunicationSpeaker => {
                 if in_meeting && rng.bernoulli(0.03) {
                     b.volume = rng.uniform(30.0, 80.0).round();
                 }
-                let distortion = rng.normal(b.b, 0.2).abs() + p * 12.0 + r * 5.0;
-                put("volume_pct", b.volume.round());
-                put("distortion_pct", round2(distortion.clamp(0.0, 100.0)));
+                let distortion = rng.normal(b.b, 0.2 * k).abs() + p * 12.0 + r * 5.0;
+                put("volume_pct", b.volume.round(), true);
+                put(
+                    "distortion_pct",
+                    round2(distortion.clamp(0.0, 100.0)),
+                    false,
+                );
             }
             PeripheralKind::Display | PeripheralKind::HdmiIngest => {
                 let lambda = b.a + p * 3.0 + r + if c.flaky { 2.0 } else { 0.0 };
-                put("signal_errors", rng.poisson(lambda) as f64);
+                put("signal_errors", rng.poisson(lambda * k) as f64, false);
             }
             PeripheralKind::TouchConsole => {
                 let spike = if rng.bernoulli(0.01) {
@@ -236,13 +314,17 @@ impl PeripheralGen {
                 } else {
                     0.0
                 };
-                let latency = b.a + rng.normal(0.0, 6.0) + spike + p * 400.0 + r * 120.0;
-                put("touch_latency_ms", round1(latency.clamp(1.0, 10_000.0)));
+                let latency = b.a + rng.normal(0.0, 6.0 * k) + spike + p * 400.0 + r * 120.0;
+                put(
+                    "touch_latency_ms",
+                    round1(latency.clamp(1.0, 10_000.0)),
+                    false,
+                );
             }
             PeripheralKind::Compute => {
                 let days = (t - self.anchor) as f64 / (24 * HOUR) as f64;
                 let free = b.a - 0.2 * days + rng.normal(0.0, 0.05);
-                put("disk_free_pct", round1(free.clamp(0.0, 100.0)));
+                put("disk_free_pct", round1(free.clamp(0.0, 100.0)), false);
             }
         }
         m

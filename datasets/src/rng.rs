@@ -28,6 +28,9 @@ pub(crate) enum Stream {
     Heartbeat,
     /// One peripheral's metric jitter and errors (by its slot in the room).
     Peripheral(u32),
+    /// One peripheral's benign noise bursts (by its slot; kept apart from its jitter so the
+    /// rest of a fleet does not change with them).
+    NoiseBurst(u32),
     /// Late and duplicate decisions.
     Emit,
     /// Whether a room leaves management.
@@ -49,6 +52,7 @@ impl Stream {
             Stream::Emit => 10,
             Stream::Lifecycle => 11,
             Stream::Peripheral(slot) => 0x1_0000 + slot as u64,
+            Stream::NoiseBurst(slot) => 0x2_0000 + slot as u64,
         }
     }
 }

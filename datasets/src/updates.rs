@@ -364,8 +364,17 @@ fn apply(
         (Line::Firmware(..), Target::Peripheral(slot)) => {
             let plan = &mut ru.peripherals[slot];
             plan.firmware.push((done, rollout.to));
-            plan.disconnects
-                .push(Span::new(done - rng.range_i64(40 * SEC, 150 * SEC), done));
+            // Flashing: the peripheral drops off for 40 s to 8 min before the step succeeds
+            // (updates take at least 8 min), then re-enumerates up to twice more (10–60 s
+            // each) within 8 minutes of it. Noise for detection, inside the update's own
+            // implicit maintenance window.
+            let flash = rng.log_uniform(40_000.0, 480_000.0) as Ms;
+            plan.disconnects.push(Span::new(done - flash, done));
+            for _ in 0..rng.range_i64(0, 2) {
+                let at = done + rng.range_i64(30 * SEC, 8 * MIN);
+                plan.disconnects
+                    .push(Span::new(at, at + rng.range_i64(10 * SEC, 60 * SEC)));
+            }
             if let Some((fix_at, severity)) = rollout.regression {
                 let fixed = (fix_at + hours(rng.uniform(0.0, 3.0))).max(done + 6 * HOUR);
                 let end = fixed.min(ru.power.active_end - MIN);

@@ -13,6 +13,7 @@
 
 pub mod alarm;
 pub mod columns;
+pub mod detector;
 pub mod error;
 pub mod eval;
 pub mod features;

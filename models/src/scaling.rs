@@ -11,7 +11,10 @@
 //!    peripheral's own median, divided by its own MAD, oriented so that worse is positive; then
 //!    the median of the same residual over its cohort (`kind, make, model, firmware`) in the
 //!    same window is subtracted when the cohort has at least `min_cohort` members, so a
-//!    fleet-wide or site-wide event does not raise every member at once.
+//!    fleet-wide or site-wide event does not raise every member at once. The spread goes
+//!    through the crate's one floor rule ([`crate::robust::SpreadFloor`]: the metric's own
+//!    minimum, its resolution and its level), the same rule `models score` uses, so a metric
+//!    pinned at one value cannot divide by zero.
 //!
 //! Unused slots are 0; every value is clipped to `±clip` so one absurd reading cannot dominate
 //! the mixture. Windows without a connected report are not scored (NaN).
@@ -23,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::alarm::Micros;
 use crate::features::{PeripheralSeries, Window};
-use crate::robust::{RobustScale, median};
+use crate::robust::{RobustScale, SpreadFloor, median};
 
 /// Length of a feature vector.
 pub const DIM: usize = 3;
@@ -55,7 +58,8 @@ impl Default for ScaleConfig {
 }
 
 /// The metric slots of a kind: index into [`crate::features::METRICS`], the direction that is
-/// worse (+1 higher is worse, −1 lower is worse) and the smallest spread assumed.
+/// worse (+1 higher is worse, −1 lower is worse) and the smallest spread assumed in the metric's
+/// unit (the `abs` term of the [`SpreadFloor`]; its resolution and level terms apply too).
 pub fn metric_slots(kind: &str) -> &'static [(usize, f64, f64)] {
     match PeripheralKind::parse(kind) {
         Some(PeripheralKind::RoomCamera | PeripheralKind::ContentCamera) => {
@@ -113,7 +117,13 @@ fn own_reference(s: &PeripheralSeries, cfg: &ScaleConfig) -> Own {
                 .map(|w| f64::from(w.metrics[m]))
                 .filter(|x| x.is_finite())
                 .collect();
-            RobustScale::of(&v, floor)
+            RobustScale::of(
+                &v,
+                &SpreadFloor {
+                    abs: floor,
+                    ..SpreadFloor::default()
+                },
+            )
         })
         .collect();
     Own { error_rate, slots }
@@ -140,7 +150,7 @@ pub fn scale(series: &[PeripheralSeries], cfg: &ScaleConfig) -> Vec<ScaledSeries
                     for (k, (&(m, sign, _), scale)) in slots.iter().zip(&own.slots).enumerate() {
                         let x = f64::from(w.metrics[m]);
                         z[k + 1] = match scale {
-                            Some(sc) if x.is_finite() => sign * sc.z(x),
+                            Some(sc) if x.is_finite() => sign * sc.z_sat(x),
                             _ => f64::NAN,
                         };
                     }

@@ -1,46 +1,15 @@
-//! Scoring one time series (`timestamp,value`): each point against the robust centre and
-//! spread of the points before it, behind the same alarm policy as the peripheral model.
+//! Scoring one time series (`timestamp,value`): the detector of `roomsight models score`.
 //!
-//! This is the detector of `roomsight models score`: it needs no training and no lake. A point's
-//! score is `|x − median| / MAD` over the previous `history` points (at least `min_history`
-//! needed; before that the score is 0); a point is anomalous while the alarm policy over those
-//! scores is raised, so one outlier alone is scored high but not flagged.
+//! It needs no training and no lake: [`crate::detector`] judges each point by the points before
+//! it and gives it a score in `[0, 1]` and a 0/1 decision. This module reads and writes the CSV.
 
 use std::io::{Read, Write};
 use std::path::Path;
 
-use crate::alarm::{AlarmPolicy, Micros, Scored, alarms};
+use crate::alarm::Micros;
+use crate::detector::{DetectorConfig, score_points};
 use crate::error::{Error, Result};
 use crate::eval::parse_ts;
-use crate::robust::RobustScale;
-
-/// How a series is scored.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct SeriesConfig {
-    /// Points of history each point is judged against.
-    pub history: usize,
-    /// Points of history needed before scoring starts.
-    pub min_history: usize,
-    /// The alarm policy over the scores.
-    pub policy: AlarmPolicy,
-}
-
-impl Default for SeriesConfig {
-    fn default() -> Self {
-        SeriesConfig {
-            history: 96,
-            min_history: 8,
-            policy: AlarmPolicy {
-                alpha: 1.0,
-                open_threshold: 4.0,
-                clear_threshold: 2.0,
-                min_windows: 2,
-                cooldown: 0,
-                max_gap: Micros::MAX,
-            },
-        }
-    }
-}
 
 /// One scored point.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,54 +18,34 @@ pub struct ScoredPoint {
     pub timestamp: String,
     /// The value.
     pub value: f64,
-    /// Its robust z-score against the history (absolute).
+    /// Its score in `[0, 1]` (see [`crate::detector`]).
     pub score: f64,
-    /// Whether an alarm is raised at this point.
+    /// Whether the point is an anomaly (score at or above the threshold).
     pub anomaly: bool,
 }
 
 /// Scores `(timestamp text, time, value)` points, in the order given (sorted by time).
-pub fn score_series(cfg: &SeriesConfig, points: &[(String, Micros, f64)]) -> Vec<ScoredPoint> {
-    let values: Vec<f64> = points.iter().map(|p| p.2).collect();
-    let mut scores = Vec::with_capacity(points.len());
-    for i in 0..points.len() {
-        let lo = i.saturating_sub(cfg.history);
-        let hist = &values[lo..i];
-        let s = if hist.len() >= cfg.min_history.max(1) {
-            let floor = 1e-9_f64.max(1e-3 * hist.iter().map(|v| v.abs()).fold(0.0, f64::max));
-            RobustScale::of(hist, floor).map_or(0.0, |r| r.z(values[i]).abs())
-        } else {
-            0.0
-        };
-        scores.push(s);
-    }
-    // The policy works on positions so that irregular timestamps do not matter.
-    let scored: Vec<Scored> = scores
-        .iter()
-        .enumerate()
-        .map(|(i, &score)| Scored {
-            at: i as Micros,
-            score,
-        })
-        .collect();
-    let mut anomaly = vec![false; points.len()];
-    for a in alarms(&cfg.policy, &scored) {
-        let end = a.end.map_or(points.len(), |e| e as usize);
-        for flag in &mut anomaly[a.start as usize..end] {
-            *flag = true;
-        }
-    }
+pub fn score_series(cfg: &DetectorConfig, points: &[(String, Micros, f64)]) -> Vec<ScoredPoint> {
+    let tv: Vec<(Micros, f64)> = points.iter().map(|p| (p.1, p.2)).collect();
     points
         .iter()
-        .zip(scores)
-        .zip(anomaly)
-        .map(|(((ts, _, v), score), anomaly)| ScoredPoint {
+        .zip(score_points(cfg, &tv))
+        .map(|((ts, _, v), d)| ScoredPoint {
             timestamp: ts.clone(),
             value: *v,
-            score,
-            anomaly,
+            score: d.score,
+            anomaly: d.anomaly,
         })
         .collect()
+}
+
+/// An RFC 3339 time, or `YYYY-MM-DD HH:MM:SS[.fff]` without an offset, taken as UTC.
+fn parse_series_ts(s: &str) -> Option<Micros> {
+    parse_ts(s).or_else(|| {
+        chrono::NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M:%S%.f")
+            .ok()
+            .map(|t| t.and_utc().timestamp_micros())
+    })
 }
 
 /// Reads a `timestamp,value` CSV (RFC 3339 times, header required), sorted by time.
@@ -125,8 +74,12 @@ pub fn read_series(path: &Path, input: impl Read) -> Result<Vec<(String, Micros,
         let line = i as u64 + 2;
         let rec = rec.map_err(|e| bad(line, e.to_string()))?;
         let ts = rec.get(t).unwrap_or("").trim().to_owned();
-        let at =
-            parse_ts(&ts).ok_or_else(|| bad(line, format!("`{ts}` is not an RFC 3339 time")))?;
+        let at = parse_series_ts(&ts).ok_or_else(|| {
+            bad(
+                line,
+                format!("`{ts}` is not an RFC 3339 time (nor `YYYY-MM-DD HH:MM:SS`, taken as UTC)"),
+            )
+        })?;
         let raw = rec.get(v).unwrap_or("").trim();
         let value: f64 = raw
             .parse()
@@ -139,7 +92,7 @@ pub fn read_series(path: &Path, input: impl Read) -> Result<Vec<(String, Micros,
     Ok(out)
 }
 
-/// Writes `timestamp,value,score,anomaly`.
+/// Writes `timestamp,value,score,anomaly` (score with 6 decimals, anomaly 0 or 1).
 pub fn write_scored(out: impl Write, points: &[ScoredPoint]) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(["timestamp", "value", "score", "anomaly"])?;
@@ -147,8 +100,8 @@ pub fn write_scored(out: impl Write, points: &[ScoredPoint]) -> std::io::Result<
         w.write_record([
             p.timestamp.as_str(),
             &p.value.to_string(),
-            &format!("{:.3}", p.score),
-            if p.anomaly { "true" } else { "false" },
+            &format!("{:.6}", p.score),
+            if p.anomaly { "1" } else { "0" },
         ])?;
     }
     w.flush()
@@ -158,43 +111,19 @@ pub fn write_scored(out: impl Write, points: &[ScoredPoint]) -> std::io::Result<
 mod tests {
     use super::*;
 
-    fn series(values: &[f64]) -> Vec<(String, Micros, f64)> {
-        values
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| (format!("t{i}"), i as Micros, v))
-            .collect()
-    }
-
-    fn wobble(n: usize) -> Vec<f64> {
-        (0..n).map(|i| 10.0 + ((i * 7) % 5) as f64 * 0.1).collect()
-    }
-
-    #[test]
-    fn a_level_shift_is_flagged_and_a_single_spike_is_not() {
-        let mut v = wobble(60);
-        v[30] = 50.0;
-        for x in &mut v[45..] {
-            *x += 5.0;
-        }
-        let s = score_series(&SeriesConfig::default(), &series(&v));
-        assert!(s[30].score > 10.0);
-        assert!(!s[30].anomaly && !s[31].anomaly);
-        assert!(s[46].anomaly, "{:?}", &s[44..48]);
-        assert!(!s[..45].iter().any(|p| p.anomaly));
-    }
-
     #[test]
     fn csv_round_trip_and_bad_rows() {
-        let input = "timestamp,value\n2026-01-01T00:01:00Z,2\n2026-01-01T00:00:00Z,1\n";
+        let input = "timestamp,value\n2026-01-01T00:01:00Z,2\n2026-01-01 00:00:00,1\n";
         let pts = read_series(Path::new("x.csv"), input.as_bytes()).unwrap();
         assert_eq!(pts[0].2, 1.0);
-        let scored = score_series(&SeriesConfig::default(), &pts);
+        assert_eq!(pts[0].0, "2026-01-01 00:00:00");
+        let scored = score_series(&DetectorConfig::default(), &pts);
         let mut out = Vec::new();
         write_scored(&mut out, &scored).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(
-            text.starts_with("timestamp,value,score,anomaly\n2026-01-01T00:00:00Z,1,0.000,false")
+            text.starts_with("timestamp,value,score,anomaly\n2026-01-01 00:00:00,1,0.000000,0"),
+            "{text}"
         );
         let err =
             read_series(Path::new("x.csv"), "timestamp,value\nnope,1\n".as_bytes()).unwrap_err();

@@ -8,10 +8,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use chrono::NaiveDate;
+use roomsight_models::detector::{DetectorConfig, Parts};
 use roomsight_models::eval::{Evaluation, JudgedIncident, evaluate, read_faults};
 use roomsight_models::features::{FeatureRange, window_features};
 use roomsight_models::model::{Model, ModelConfig};
-use roomsight_models::series::{SeriesConfig, read_series, score_series, write_scored};
+use roomsight_models::series::{read_series, score_series, write_scored};
 use roomsight_pipeline::detect::lake_dates;
 use roomsight_pipeline::incidents::IncidentStore;
 use roomsight_queries::{Catalog, CatalogOptions};
@@ -113,7 +114,8 @@ pub(crate) enum EvalFormat {
 /// Flags of `roomsight models score`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ScoreArgs {
-    /// The series: CSV with a header `timestamp,value` (RFC 3339 times).
+    /// The series: CSV with a header `timestamp,value` (RFC 3339 times, or
+    /// `YYYY-MM-DD HH:MM:SS` taken as UTC).
     #[arg(long, env = "ROOMSIGHT_INPUT", value_name = "FILE.csv")]
     pub(crate) input: PathBuf,
 
@@ -121,23 +123,50 @@ pub(crate) struct ScoreArgs {
     #[arg(long, env = "ROOMSIGHT_OUTPUT", value_name = "FILE.csv")]
     pub(crate) output: Option<PathBuf>,
 
-    /// Points of history each point is judged against.
+    /// Points of history the level and seasonal scales are taken over.
     #[arg(
         long,
         env = "ROOMSIGHT_HISTORY",
         value_name = "N",
-        default_value_t = 96
+        default_value_t = DetectorConfig::default().history
     )]
     pub(crate) history: usize,
 
-    /// The smoothed robust z-score that raises an alarm (cleared below half of it).
+    /// The score (0–1) at or above which a point is an anomaly (1: only saturated scores).
     #[arg(
         long,
         env = "ROOMSIGHT_THRESHOLD",
-        value_name = "Z",
-        default_value_t = 4.0
+        value_name = "SCORE",
+        default_value_t = DetectorConfig::default().threshold
     )]
     pub(crate) threshold: f64,
+
+    /// The detector's parts, comma-separated: level, seasonal, change, discord, range (or all).
+    #[arg(
+        long,
+        env = "ROOMSIGHT_PARTS",
+        value_name = "LIST",
+        default_value = "all"
+    )]
+    pub(crate) parts: String,
+
+    /// Fraction of the series, from its start, that gets no score while the detector learns.
+    #[arg(
+        long,
+        env = "ROOMSIGHT_PROBATION",
+        value_name = "FRACTION",
+        default_value_t = DetectorConfig::default().probation
+    )]
+    pub(crate) probation: f64,
+
+    /// Points after a scored point during which only a higher score is reported.
+    #[arg(
+        long,
+        env = "ROOMSIGHT_SUPPRESS",
+        value_name = "N",
+        default_value_t = DetectorConfig::default().suppress
+    )]
+    pub(crate) suppress: usize,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -336,11 +365,30 @@ fn score(args: ScoreArgs) -> anyhow::Result<ExitCode> {
     let file = std::fs::File::open(&args.input)
         .with_context(|| format!("cannot open {}: check --input", args.input.display()))?;
     let points = read_series(&args.input, std::io::BufReader::new(file))?;
-    let mut cfg = SeriesConfig {
-        history: args.history.max(1),
-        ..SeriesConfig::default()
+    let parts = Parts::parse(&args.parts).map_err(|name| {
+        anyhow::anyhow!(
+            "unknown detector part `{name}` in --parts: use a comma-separated list of {} (or all)",
+            Parts::NAMES.join(", ")
+        )
+    })?;
+    anyhow::ensure!(
+        (0.0..=1.0).contains(&args.threshold),
+        "--threshold {} is not a score: give a number from 0 to 1",
+        args.threshold
+    );
+    anyhow::ensure!(
+        (0.0..1.0).contains(&args.probation),
+        "--probation {} is not a fraction of the series: give a number from 0 to below 1",
+        args.probation
+    );
+    let cfg = DetectorConfig {
+        history: args.history.max(2),
+        threshold: args.threshold,
+        parts,
+        probation: args.probation,
+        suppress: args.suppress,
+        ..DetectorConfig::default()
     };
-    cfg.policy = cfg.policy.with_threshold(args.threshold);
     let scored = score_series(&cfg, &points);
     match &args.output {
         Some(path) => {

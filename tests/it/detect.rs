@@ -102,8 +102,15 @@ fn models_score_writes_a_score_and_an_anomaly_flag_per_point() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "timestamp,value,score,anomaly");
     assert_eq!(lines.len(), 61);
-    assert!(lines[10].ends_with(",false"));
-    assert!(lines[47].ends_with(",true"), "{}", lines[47]);
+    assert!(lines[10].ends_with(",0"), "{}", lines[10]);
+    // The shift at point 45 (line 46) leaves the range seen so far: score 1, an anomaly; the
+    // points after it are suppressed rather than flagged again.
+    assert!(lines[46].ends_with(",1.000000,1"), "{}", lines[46]);
+    assert!(lines[48].ends_with(",0"), "{}", lines[48]);
+    for l in &lines[1..] {
+        let score: f64 = l.split(',').nth(2).unwrap().parse().unwrap();
+        assert!((0.0..=1.0).contains(&score), "{l}");
+    }
 }
 
 #[test]
