@@ -8,7 +8,7 @@ For every `peripheral_degrading` and `peripheral_disconnected` incident that mat
 fault (the rule of `models eval`: same peripheral, opened between 10 minutes before the fault
 and 60 minutes after it), it says whether it opened inside the peripheral's own firmware update
 window (the step's `started` to its end, plus 10 minutes: the implicit maintenance window of
-incidents.md; a step without an end counts 2 hours) or within 60 minutes of the update's end,
+docs/incidents.md; a step without an end counts 2 hours) or within 60 minutes of the update's end,
 and lists the others. ROOMSIGHT_BIN is the binary (default: the dev build).
 """
 

@@ -1,5 +1,5 @@
 //! `roomsight detect` over small hand-written lakes (NDJSON → `ingest --once`, no broker): each
-//! test pins one rule of incidents.md that the code once departed from, at fixed dates.
+//! test pins one rule of docs/incidents.md that the code once departed from, at fixed dates.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::Value;

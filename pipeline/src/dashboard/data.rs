@@ -328,7 +328,7 @@ async fn range_report(
 }
 
 /// Room health, meetings lost and failure statistics over the local dates `from..=to`, every
-/// part from its report of reports.md; fails on the first part that fails.
+/// part from its report of docs/reports.md; fails on the first part that fails.
 pub async fn reliability(
     catalog: &Catalog,
     from: NaiveDate,

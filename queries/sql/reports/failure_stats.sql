@@ -1,5 +1,5 @@
 -- failure_stats: over the local dates $from_date..$to_date, one row per peripheral `kind, make,
--- model, firmware` (reports.md): how often each make, model and firmware fails, in operating
+-- model, firmware` (docs/reports.md): how often each make, model and firmware fails, in operating
 -- hours, and how fast it is repaired.
 --
 -- The range's instants, per room: from 00:00 local time on $from_date to 00:00 on the day after
@@ -20,7 +20,7 @@
 --                      that at least 90 % of them do not exceed (the k-th smallest, k the least
 --                      integer with 10 k >= 9 n)
 --
--- Cases reports.md leaves open, and what this file does:
+-- Cases docs/reports.md leaves open, and what this file does:
 -- * opened_at is that of the incident's latest event (late data may move it earlier); the kind
 --   and origin do not matter beyond the two kinds (a person's report of a disconnected camera
 --   counts).

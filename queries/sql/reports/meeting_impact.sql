@@ -1,5 +1,5 @@
 -- meeting_impact: over the local dates $from_date..$to_date, one row per accepted booking whose
--- interval the room's critical incidents covered (reports.md), and whether the meeting was held.
+-- interval the room's critical incidents covered (docs/reports.md), and whether the meeting was held.
 --
 -- Bookings: the latest event of each booking_id (by ts, ties by greater event_id) is
 -- `accepted`; `date` is the local date of its start in its room's time zone (rooms.csv; UTC for
@@ -17,7 +17,7 @@
 --   incidents          the ids of the incidents whose critical open segments overlap
 --                      [start, end), sorted, `;`-separated
 --
--- Cases reports.md leaves open, and what this file does:
+-- Cases docs/reports.md leaves open, and what this file does:
 -- * "Above 0" is judged on the whole minutes: a booking touched for less than a minute has no
 --   row (impacted_minutes would read 0).
 -- * A booking cancelled after an incident hit it has no row: only the latest state counts.

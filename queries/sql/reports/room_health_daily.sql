@@ -1,5 +1,5 @@
 -- room_health_daily: one row per room and local date, every date from $from_date to $to_date,
--- zeros included (reports.md): was the room healthy that day, by the published measure of a
+-- zeros included (docs/reports.md): was the room healthy that day, by the published measure of a
 -- managed meeting-rooms service (open tickets affected it for at most 20 minutes between
 -- 05:00 and 21:00 local time)?
 --
@@ -25,7 +25,7 @@
 -- 'maintenance' and 'affected_or_maintenance' to `spans` and take their difference in
 -- `measured` instead of `affected_us`.
 --
--- Cases reports.md leaves open, and what this file does:
+-- Cases docs/reports.md leaves open, and what this file does:
 -- * Rooms: every room of the directory, plus every room_id with a telemetry event on a UTC date
 --   of the range, or with a critical open segment overlapping the range's windows; a room
 --   missing from the directory is reported in UTC.

@@ -1,4 +1,4 @@
--- room_health_summary: one row per local date from $from_date to $to_date (reports.md), over the
+-- room_health_summary: one row per local date from $from_date to $to_date (docs/reports.md), over the
 -- rows of room_health_daily for that date:
 --   rooms              rows (every reported room)
 --   healthy_rooms      rows with `healthy`

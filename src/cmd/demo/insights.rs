@@ -116,9 +116,10 @@ pub(crate) async fn compute(
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let reliability = roomsight_pipeline::dashboard::data::reliability(&catalog, from, to, business_hours)
-        .await
-        .context("could not read room health, meeting impact and failure statistics")?;
+    let reliability =
+        roomsight_pipeline::dashboard::data::reliability(&catalog, from, to, business_hours)
+            .await
+            .context("could not read room health, meeting impact and failure statistics")?;
     let dashboard =
         roomsight_pipeline::dashboard::write(&catalog, &out_dir.join("dashboard"), business_hours)
             .await
