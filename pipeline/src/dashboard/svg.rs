@@ -172,53 +172,64 @@ pub fn stacked_bars(rows: &[(String, Vec<f64>)], series: &[Series], empty: &str)
 
 /// Horizontal bars of one value per row (already sorted), labelled with `unit`.
 pub fn bars(rows: &[(String, f64)], fill: &str, unit: &str, empty: &str) -> String {
-    let max = rows.iter().map(|(_, v)| *v).fold(0.0, f64::max);
-    if rows.is_empty() {
-        return no_data(empty);
-    }
-    let (label_w, bar_w, row_h) = (270.0, 440.0, 26.0);
-    let height = row_h * rows.len() as f64 + 12.0;
-    let scale = if max > 0.0 { bar_w / max } else { 0.0 };
-    let mut svg = format!(
-        "<svg class=\"chart\" viewBox=\"0 0 800 {height}\" role=\"img\" {FONT} font-size=\"13\">"
-    );
-    for (i, (label, value)) in rows.iter().enumerate() {
-        let y = 6.0 + row_h * i as f64;
-        let w = (value * scale).max(1.0);
-        let _ = write!(
-            svg,
-            "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"{}\">{}</text>\
-             <rect x=\"{label_w}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"{:.1}\" rx=\"2\" \
-             fill=\"{fill}\"><title>{}: {} {}</title></rect>\
-             <text x=\"{:.1}\" y=\"{:.1}\" fill=\"{}\">{} {}</text>",
-            label_w - 10.0,
-            y + row_h / 2.0 + 4.0,
-            colour::INK,
-            escape(&shorten(label, 33)),
-            y + 4.0,
-            row_h - 8.0,
-            escape(label),
-            number(*value),
-            escape(unit),
-            label_w + w + 6.0,
-            y + row_h / 2.0 + 4.0,
-            colour::INK,
-            number(*value),
-            escape(unit)
-        );
-    }
-    svg.push_str("</svg>");
-    svg
+    let rows: Vec<(&str, f64, String)> = rows
+        .iter()
+        .map(|(label, value)| (label.as_str(), *value, format!("{} {unit}", number(*value))))
+        .collect();
+    labelled_bars(&rows, fill, empty, BarLayout::WIDE)
 }
 
 /// Horizontal bars of one value per row (already sorted), each followed by its own note
 /// instead of the bare value (e.g. `12 of 14 days healthy`).
 pub fn noted_bars(rows: &[(String, f64, String)], fill: &str, empty: &str) -> String {
+    let rows: Vec<(&str, f64, String)> = rows
+        .iter()
+        .map(|(label, value, note)| (label.as_str(), *value, note.clone()))
+        .collect();
+    labelled_bars(&rows, fill, empty, BarLayout::NOTED)
+}
+
+/// Where a bar chart's labels end, how long its longest bar is and how much of a label it shows.
+#[derive(Clone, Copy)]
+struct BarLayout {
+    label_w: f64,
+    bar_w: f64,
+    label_chars: usize,
+}
+
+impl BarLayout {
+    /// Bars followed by a short value.
+    const WIDE: Self = Self {
+        label_w: 270.0,
+        bar_w: 440.0,
+        label_chars: 33,
+    };
+    /// Bars followed by a sentence, which needs room after the longest bar.
+    const NOTED: Self = Self {
+        label_w: 230.0,
+        bar_w: 300.0,
+        label_chars: 28,
+    };
+}
+
+/// One bar per `(label, value, note)`: the label left of the bar, the note after it and in
+/// the bar's tooltip.
+fn labelled_bars(
+    rows: &[(&str, f64, String)],
+    fill: &str,
+    empty: &str,
+    layout: BarLayout,
+) -> String {
     if rows.is_empty() {
         return no_data(empty);
     }
+    let BarLayout {
+        label_w,
+        bar_w,
+        label_chars,
+    } = layout;
+    let row_h = 26.0;
     let max = rows.iter().map(|(_, v, _)| *v).fold(0.0, f64::max);
-    let (label_w, bar_w, row_h) = (230.0, 300.0, 26.0);
     let height = row_h * rows.len() as f64 + 12.0;
     let scale = if max > 0.0 { bar_w / max } else { 0.0 };
     let mut svg = format!(
@@ -236,7 +247,7 @@ pub fn noted_bars(rows: &[(String, f64, String)], fill: &str, empty: &str) -> St
             label_w - 10.0,
             y + row_h / 2.0 + 4.0,
             colour::INK,
-            escape(&shorten(label, 28)),
+            escape(&shorten(label, label_chars)),
             y + 4.0,
             row_h - 8.0,
             escape(label),
