@@ -8,3 +8,4 @@ mod feed_kafka;
 mod feed_servicenow;
 mod feed_webhook;
 mod incident_store;
+mod maintenance_feed;
