@@ -8,7 +8,8 @@
 //!   meetings in local business hours, ring-by-ring update rollouts, enrollment and log lines;
 //! - injected faults with ground truth ([`Fault`], `faults.csv`), for the anomaly model to be
 //!   measured against, and noise on healthy peripherals so that it has to earn its score;
-//! - sample directories: `rooms.csv`, `events.ndjson`, `faults.csv` ([`write_to_dir`]).
+//! - sample directories: `rooms.csv`, `events.ndjson`, `faults.csv`, `releases.csv` (every
+//!   rollout, the bad ones marked) ([`write_to_dir`]).
 //!
 //! The same [`SimConfig`] always gives byte-identical output: the simulator has its own random
 //! number generator, derives an independent stream per room and purpose, never iterates a hash
@@ -64,5 +65,6 @@ pub use error::{Error, Result};
 pub use estate::{Peripheral, Ring, Room, RoomSystem};
 pub use faults::{Fault, FaultType};
 pub use fleet::Fleet;
-pub use output::{FAULTS_HEADER, ROOMS_HEADER, write_to_dir};
+pub use output::{FAULTS_HEADER, RELEASES_HEADER, ROOMS_HEADER, write_to_dir};
 pub use summary::Summary;
+pub use updates::ReleaseRow;

@@ -4,8 +4,14 @@
 //! room then plans its own steps (`scheduled` → `started` → `succeeded`, sometimes `failed` and
 //! retried the next night, sometimes `rolled_back`) in its local maintenance window, and the
 //! versions its heartbeats and peripherals report change when a step succeeds. When faults are
-//! on, one firmware release regresses: it reaches validation and pilot, makes the peripherals
-//! that took it worse, and is rolled back before it reaches general (`post_update_regression`).
+//! on, one firmware release is bad: it reaches validation and pilot, makes the peripherals that
+//! took it worse (metrics regress, and they drop off for 10–40 minutes about once a day) and is
+//! rolled back before it reaches general (`post_update_regression` in `faults.csv`; the release
+//! itself is named in `releases.csv`, see [`ReleaseRow`]).
+//!
+//! A peripheral drops off while its firmware installs: usually for a minute or two, but about
+//! one update in three keeps it away 6–15 minutes, into the 10 minutes after the step ends. Those
+//! are not faults: detection must not page for them (the update's implicit maintenance window).
 
 use roomsight_ingest::vocab::{DevicePlatform, LogLevel, UpdateComponent, UpdateStatus};
 
@@ -42,6 +48,50 @@ pub(crate) struct Rollout {
     pub(crate) ring_start: [Ms; 3],
     /// For the bad release: when it is rolled back, and how much worse it makes things.
     pub(crate) regression: Option<(Ms, f64)>,
+}
+
+/// One rollout as `releases.csv` lists it: what was released, when each ring's wave began, and
+/// whether it is the bad release the simulator injected.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReleaseRow {
+    /// The update component (`firmware`, `teams_app`, …).
+    pub component: &'static str,
+    /// The line it applies to, spelled as the reports spell it: the platform for the app and
+    /// the OS, `make model` for firmware, the component for the agents.
+    pub line: String,
+    /// The version released.
+    pub to_version: &'static str,
+    /// When each ring's wave began (`validation`, `pilot`, `general`); `None` for a ring it
+    /// never reached.
+    pub ring_start: [Option<roomsight_ingest::Timestamp>; 3],
+    /// Whether it is a bad release (raises its peripherals' failure rate).
+    pub bad: bool,
+    /// When a bad release was rolled back.
+    pub rolled_back_at: Option<roomsight_ingest::Timestamp>,
+}
+
+/// The releases of `rollouts`, for `releases.csv`.
+pub(crate) fn release_rows(rollouts: &[Rollout]) -> Vec<ReleaseRow> {
+    rollouts
+        .iter()
+        .map(|r| {
+            let line = match r.line {
+                Line::TeamsApp(p) | Line::Os(p) => p.as_str().to_owned(),
+                Line::AdminAgent | Line::PartnerAgent => r.component.as_str().to_owned(),
+                Line::Firmware(make, model) => format!("{make} {model}"),
+            };
+            let reached = |i: usize| !(r.regression.is_some() && Ring::ALL[i] == Ring::General);
+            ReleaseRow {
+                component: r.component.as_str(),
+                line,
+                to_version: r.to,
+                ring_start: [0, 1, 2]
+                    .map(|i| reached(i).then(|| crate::clock::ts(r.ring_start[i]))),
+                bad: r.regression.is_some(),
+                rolled_back_at: r.regression.map(|(at, _)| crate::clock::ts(at)),
+            }
+        })
+        .collect()
 }
 
 /// Plans the fleet's rollouts; one firmware release regresses when faults are on.
@@ -170,6 +220,7 @@ const ERRORS: &[&str] = &[
 /// Plans one room's update steps for every rollout that applies to it.
 pub(crate) fn plan_room(room: &Room, w: &Window, rollouts: &[Rollout], mut ru: RoomUpdates<'_>) {
     let mut rng = Rng::stream(w.seed, room.index as u64, Stream::Updates);
+    let mut effects = Rng::stream(w.seed, room.index as u64, Stream::UpdateEffects);
     let platform = room.system.platform();
     let ring = room.ring as usize;
     for (ri, rollout) in rollouts.iter().enumerate() {
@@ -291,7 +342,8 @@ pub(crate) fn plan_room(room: &Room, w: &Window, rollouts: &[Rollout], mut ru: R
                     done,
                     step.event(UpdateStatus::Succeeded, None),
                 );
-                apply(&mut rng, room, rollout, &step, done, &mut ru);
+                let times = Span::new(started, done);
+                apply(&mut rng, &mut effects, room, rollout, &step, times, &mut ru);
                 break;
             }
         }
@@ -345,15 +397,18 @@ fn push(out: &mut Vec<Timed>, power: &PowerPlan, t: Ms, item: OneOff) {
     }
 }
 
-/// What a succeeded step changes: versions, a restart, a firmware reconnect, a regression.
+/// What a succeeded step (`times`: started → succeeded) changes: versions, a restart, a
+/// firmware reconnect, a regression.
 fn apply(
     rng: &mut Rng,
+    effects: &mut Rng,
     room: &Room,
     rollout: &Rollout,
     step: &Step<'_>,
-    done: Ms,
+    times: Span,
     ru: &mut RoomUpdates<'_>,
 ) {
+    let done = times.end;
     match (rollout.line, step.target) {
         (Line::TeamsApp(_), _) => ru.versions.app.push((done, rollout.to)),
         (Line::Os(_), _) => {
@@ -364,8 +419,17 @@ fn apply(
         (Line::Firmware(..), Target::Peripheral(slot)) => {
             let plan = &mut ru.peripherals[slot];
             plan.firmware.push((done, rollout.to));
-            plan.disconnects
-                .push(Span::new(done - rng.range_i64(40 * SEC, 150 * SEC), done));
+            let brief = rng.range_i64(40 * SEC, 150 * SEC);
+            let away = if effects.bernoulli(0.35) {
+                // Away 6–15 minutes, up to 5 of them after the step ended: still inside the
+                // update's window (its end plus 10 minutes).
+                let len = minutes(effects.uniform(6.0, 15.0));
+                let after = effects.range_i64(0, 5 * MIN).min(len);
+                Span::new((done + after - len).max(times.start + SEC), done + after)
+            } else {
+                Span::new(done - brief, done)
+            };
+            plan.disconnects.push(away);
             if let Some((fix_at, severity)) = rollout.regression {
                 let fixed = (fix_at + hours(rng.uniform(0.0, 3.0))).max(done + 6 * HOUR);
                 let end = fixed.min(ru.power.active_end - MIN);
@@ -373,6 +437,14 @@ fn apply(
                     span: Span::new(done, end),
                     effect: Effect::Regression(severity),
                 });
+                // The bad release makes the part fail: it drops off for 10–40 minutes about
+                // once a day while it runs the release.
+                let mut at = done + 30 * MIN + hours(effects.uniform(0.0, 18.0));
+                while at < end {
+                    let len = minutes(effects.uniform(10.0, 40.0));
+                    plan.disconnects.push(Span::new(at, (at + len).min(end)));
+                    at += hours(effects.uniform(12.0, 36.0));
+                }
                 ru.faults.push(FaultRow {
                     fault_type: FaultType::PostUpdateRegression,
                     slot: Some(slot),
