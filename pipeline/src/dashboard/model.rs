@@ -51,6 +51,23 @@ pub struct RingCompliance {
     pub targets: u64,
 }
 
+/// The newest release of one component in one ring, and the update gate's verdict on it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReleaseVerdict {
+    /// The ring (or `(no ring)`).
+    pub ring: String,
+    /// The component.
+    pub component: String,
+    /// The newest version its targets in the ring took (version order).
+    pub version: String,
+    /// Treated targets in the ring.
+    pub targets: u64,
+    /// `promote`, `hold` or `halt`.
+    pub verdict: String,
+    /// Why, in one line.
+    pub why: String,
+}
+
 /// Headline numbers.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Headline {
@@ -90,6 +107,8 @@ pub struct Dashboard {
     pub incidents: Vec<IncidentDay>,
     /// Update compliance per ring.
     pub compliance: Vec<RingCompliance>,
+    /// Per ring, the newest release of each component with its verdict (ring, then component).
+    pub releases: Vec<ReleaseVerdict>,
     /// Where each chart's numbers came from (report outputs or live SQL), for the footer.
     pub sources: Vec<String>,
 }

@@ -5,7 +5,7 @@ use roomsight_queries::{Catalog, CatalogOptions};
 
 use super::data::occupied_minutes;
 use super::model::*;
-use super::page::{CHARTS, render};
+use super::page::{CHARTS, RELEASES, render};
 use super::*;
 
 fn d(s: &str) -> NaiveDate {
@@ -65,6 +65,14 @@ fn sample() -> Dashboard {
             on_target: 9,
             targets: 10,
         }],
+        releases: vec![ReleaseVerdict {
+            ring: "pilot".into(),
+            component: "firmware".into(),
+            version: "2.4.1".into(),
+            targets: 9,
+            verdict: "halt".into(),
+            why: EVIL.into(),
+        }],
         sources: vec![EVIL.into()],
     }
 }
@@ -100,6 +108,18 @@ fn every_chart_is_drawn_and_text_is_escaped() {
     assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Co&quot;"));
     assert!(html.contains("Zürich HQ"));
     assert!(html.contains("1,234"), "headline meetings");
+}
+
+#[test]
+fn the_rings_newest_releases_are_listed_with_their_verdicts() {
+    let html = render(&sample());
+    let at = html.find(&format!("id=\"{RELEASES}\"")).unwrap();
+    let card = &html[at..at + html[at..].find("</section>").unwrap()];
+    assert!(card.contains("<td>2.4.1</td>"), "{card}");
+    assert!(card.contains("class=\"verdict-halt\">halt<"), "{card}");
+    assert!(!card.contains("<script>"), "the reason is escaped: {card}");
+    let empty = render(&Dashboard::default());
+    assert!(empty.contains("No release has been taken"));
 }
 
 #[test]
