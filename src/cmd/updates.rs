@@ -25,6 +25,8 @@ pub(crate) struct Args {
 pub(crate) enum UpdatesCommand {
     /// Judge a release in a ring from update_impact: exit 0 promote, 3 hold, 4 halt, 1 when no
     /// target in that ring has taken it.
+    // `--version` names the release here, not roomsight's own version.
+    #[command(disable_version_flag = true)]
     Gate(GateArgs),
 }
 

@@ -138,12 +138,8 @@ control AS (
             c.to_version,
             c.ring,
             c.target_id,
-            CASE WHEN c.first_ts > rel.first_update_at THEN c.first_ts ELSE rel.first_update_at END AS c_start,
-            CASE
-                WHEN tk.t0 IS NOT NULL AND tk.t0 < c.last_ts AND tk.t0 < rel.span_end THEN tk.t0
-                WHEN c.last_ts < rel.span_end THEN c.last_ts
-                ELSE rel.span_end
-            END AS c_end
+            greatest(c.first_ts, rel.first_update_at) AS c_start,
+            least(c.last_ts, rel.span_end, COALESCE(tk.t0, rel.span_end)) AS c_end
         FROM candidates AS c
         JOIN releases AS rel
             ON rel.component = c.component
