@@ -180,8 +180,18 @@ pub(crate) fn plan_rollouts(w: &Window, rooms: &[Room]) -> Vec<Rollout> {
         .iter()
         .map(|(make, model, _)| early(make, model))
         .collect();
-    let bad = (w.fault_rate > 0.0 && weights.iter().any(|&x| x > 0.0))
+    let drawn = (w.fault_rate > 0.0 && weights.iter().any(|&x| x > 0.0))
         .then(|| rng.weighted_index(&weights));
+    // A fleet large enough to judge a release in its early rings gets its bad release where
+    // they can: the line with the most early-ring peripherals, once that is 5 or more (the
+    // update gate's minimum). The draw above is made either way, so the rest of the plan stays.
+    let most = weights
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
+        .filter(|(_, n)| **n >= 5.0)
+        .map(|(i, _)| i);
+    let bad = drawn.map(|d| most.unwrap_or(d));
     for (i, (make, model, to)) in lines.into_iter().enumerate() {
         let ring_start = wave(&mut rng);
         let regression =
