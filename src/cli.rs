@@ -10,8 +10,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 mod reference;
 
 use crate::cmd::{
-    compact, dashboard, demo, detect, feed, incidents, ingest, jobs, lake, models, report, rooms,
-    serve, simulate, sql, validate,
+    compact, dashboard, demo, detect, feed, incidents, ingest, jobs, lake, maintenance, models,
+    report, rooms, serve, simulate, sql, updates, validate,
 };
 
 /// Meeting-room telemetry: Kafka → Parquet lake → reports, incidents and ticketing.
@@ -186,6 +186,12 @@ pub(crate) enum Command {
     Feed(feed::Args),
     /// The anomaly model: `train` on a lake, `eval` against labelled faults, `score` a CSV series.
     Models(models::Args),
+    /// Maintenance windows (`add`, `list`, `end ID`): planned work on a room, a room system or a
+    /// peripheral during which detection opens no incident.
+    Maintenance(maintenance::Args),
+    /// Judge a release (`updates gate`): the update_impact row of a component, version and ring,
+    /// exiting 0 promote, 3 hold, 4 halt, so a rollout pipeline can stop itself.
+    Updates(updates::Args),
 }
 
 #[cfg(test)]

@@ -93,6 +93,12 @@ TELEMETRY_COLUMNS = {
     "logs": "level VARCHAR, source VARCHAR, message VARCHAR, redactions INT",
 }
 
+MAINTENANCE_WINDOW_EVENTS_COLUMNS = """
+    window_id VARCHAR, event VARCHAR, room_id VARCHAR, device_id VARCHAR, kind VARCHAR,
+    "from" TIMESTAMPTZ, "to" TIMESTAMPTZ, reason VARCHAR, created_by VARCHAR,
+    created_at TIMESTAMPTZ, event_at TIMESTAMPTZ
+"""
+
 ROOMS_COLUMNS = """
     room_id VARCHAR, name VARCHAR, site VARCHAR, building VARCHAR, floor VARCHAR,
     capacity INTEGER, country VARCHAR, timezone VARCHAR, room_group VARCHAR, ring VARCHAR
@@ -155,6 +161,16 @@ def connect(lake: Path, rooms_csv, threads):
         "CREATE VIEW incidents AS SELECT * EXCLUDE (rn) FROM (SELECT *, row_number() OVER "
         "(PARTITION BY incident_id ORDER BY seq DESC) AS rn FROM incident_events) WHERE rn = 1"
     )
+    windows = lake / "maintenance_windows"
+    if any(windows.glob("*.parquet")):
+        con.execute(
+            f"CREATE VIEW maintenance_window_events AS SELECT * FROM read_parquet('{windows}/*.parquet')"
+        )
+    else:
+        con.execute(f"CREATE TABLE maintenance_window_events ({MAINTENANCE_WINDOW_EVENTS_COLUMNS})")
+    # The catalog's own view text (queries/sql/catalog/), in DuckDB's spelling of EXCEPT.
+    view = (Path(__file__).resolve().parents[2] / "queries" / "sql" / "catalog" / "maintenance_windows.sql")
+    con.execute("CREATE VIEW maintenance_windows AS " + view.read_text().replace("EXCEPT (rn)", "EXCLUDE (rn)"))
     return con
 
 

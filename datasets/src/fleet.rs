@@ -15,7 +15,7 @@ use crate::plan::{self, FleetContext, RoomPlan};
 use crate::power::Window;
 use crate::rng::{Rng, Stream};
 use crate::summary::Summary;
-use crate::updates;
+use crate::updates::{self, ReleaseRow};
 
 /// A simulated estate with everything that will happen to it planned: rooms, bookings,
 /// meetings, updates, faults. Building one is cheap; [`Fleet::emit`] generates the
@@ -27,6 +27,7 @@ pub struct Fleet {
     rooms: Vec<Room>,
     plans: Vec<RoomPlan>,
     faults: Vec<Fault>,
+    releases: Vec<ReleaseRow>,
     /// Threads that generate events; the output does not depend on it.
     workers: usize,
 }
@@ -101,6 +102,7 @@ impl Fleet {
             rooms,
             plans,
             faults,
+            releases: updates::release_rows(&rollouts),
             workers,
         })
     }
@@ -139,6 +141,18 @@ impl Fleet {
     /// Writes the ground truth, `faults.csv`: `peripheral_id,device_id,room_id,fault_type,start,end`.
     pub fn write_faults_csv(&self, out: impl Write) -> Result<()> {
         output::write_faults_csv(&self.faults, out)
+    }
+
+    /// The releases rolled out, in plan order (`releases.csv`): which are bad, and when each
+    /// ring's wave began.
+    pub fn releases(&self) -> &[ReleaseRow] {
+        &self.releases
+    }
+
+    /// Writes `releases.csv`: `component,line,to_version,bad,validation_start,pilot_start,
+    /// general_start,rolled_back_at` (ground truth for the update gate).
+    pub fn write_releases_csv(&self, out: impl Write) -> Result<()> {
+        output::write_releases_csv(&self.releases, out)
     }
 
     /// Every event line (no newlines) in emission order, in memory: for tests and benchmarks

@@ -11,7 +11,8 @@
 //!   transient dips and error bursts, benign noise bursts, models that report coarsely (flat
 //!   metrics), leave a metric out or keep their error counter at 0, and drop-outs while a
 //!   peripheral's own firmware is flashed;
-//! - sample directories: `rooms.csv`, `events.ndjson`, `faults.csv` ([`write_to_dir`]).
+//! - sample directories: `rooms.csv`, `events.ndjson`, `faults.csv`, `releases.csv` (every
+//!   rollout, the bad ones marked) ([`write_to_dir`]).
 //!
 //! The same [`SimConfig`] always gives byte-identical output: the simulator has its own random
 //! number generator, derives an independent stream per room and purpose, never iterates a hash
@@ -67,5 +68,6 @@ pub use error::{Error, Result};
 pub use estate::{Peripheral, Ring, Room, RoomSystem};
 pub use faults::{Fault, FaultType};
 pub use fleet::Fleet;
-pub use output::{FAULTS_HEADER, ROOMS_HEADER, write_to_dir};
+pub use output::{FAULTS_HEADER, RELEASES_HEADER, ROOMS_HEADER, write_to_dir};
 pub use summary::Summary;
+pub use updates::ReleaseRow;

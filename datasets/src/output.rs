@@ -1,5 +1,5 @@
-//! Files: `rooms.csv`, `faults.csv`, and [`write_to_dir`], which writes a whole sample
-//! directory (`rooms.csv`, `events.ndjson`, `faults.csv`).
+//! Files: `rooms.csv`, `faults.csv`, `releases.csv`, and [`write_to_dir`], which writes a whole
+//! sample directory (`rooms.csv`, `events.ndjson`, `faults.csv`, `releases.csv`).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -24,6 +24,18 @@ pub const FAULTS_HEADER: [&str; 6] = [
     "fault_type",
     "start",
     "end",
+];
+
+/// The header of `releases.csv`.
+pub const RELEASES_HEADER: [&str; 8] = [
+    "component",
+    "line",
+    "to_version",
+    "bad",
+    "validation_start",
+    "pilot_start",
+    "general_start",
+    "rolled_back_at",
 ];
 
 /// Buffer size of the events file: large writes keep the disk, not the syscalls, the limit.
@@ -78,8 +90,37 @@ pub(crate) fn write_faults_csv(faults: &[Fault], out: impl Write) -> Result<()> 
     w.flush().map_err(|e| csv_err(e.into()))
 }
 
+pub(crate) fn write_releases_csv(
+    releases: &[crate::updates::ReleaseRow],
+    out: impl Write,
+) -> Result<()> {
+    let csv_err = |source| Error::Csv {
+        what: "releases.csv",
+        source,
+    };
+    let text =
+        |t: Option<roomsight_ingest::Timestamp>| t.map(|t| t.to_string()).unwrap_or_default();
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(RELEASES_HEADER).map_err(csv_err)?;
+    for r in releases {
+        let [v, p, g] = r.ring_start.map(text);
+        w.write_record([
+            r.component,
+            r.line.as_str(),
+            r.to_version,
+            if r.bad { "true" } else { "false" },
+            v.as_str(),
+            p.as_str(),
+            g.as_str(),
+            text(r.rolled_back_at).as_str(),
+        ])
+        .map_err(csv_err)?;
+    }
+    w.flush().map_err(|e| csv_err(e.into()))
+}
+
 /// Simulates `config` into `dir` (created if missing): `rooms.csv`, `events.ndjson` (one event
-/// per line, in emission order) and `faults.csv`. Calls `progress` after each simulated day.
+/// per line, in emission order), `faults.csv` and `releases.csv`. Calls `progress` after each simulated day.
 pub fn write_to_dir(
     config: &SimConfig,
     dir: &Path,
@@ -102,6 +143,8 @@ pub fn write_to_dir(
     fleet.rooms_csv(BufWriter::new(file))?;
     let (file, _) = create("faults.csv")?;
     fleet.write_faults_csv(BufWriter::new(file))?;
+    let (file, _) = create("releases.csv")?;
+    fleet.write_releases_csv(BufWriter::new(file))?;
 
     let (file, path) = create("events.ndjson")?;
     let mut events = BufWriter::with_capacity(EVENTS_BUFFER, file);

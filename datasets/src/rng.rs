@@ -35,6 +35,9 @@ pub(crate) enum Stream {
     Emit,
     /// Whether a room leaves management.
     Lifecycle,
+    /// What an applied update does to its target (update-time disconnects, a bad release's
+    /// failures); separate from [`Stream::Updates`] so step outcomes stay as they were.
+    UpdateEffects,
 }
 
 impl Stream {
@@ -51,6 +54,7 @@ impl Stream {
             Stream::Heartbeat => 9,
             Stream::Emit => 10,
             Stream::Lifecycle => 11,
+            Stream::UpdateEffects => 12,
             Stream::Peripheral(slot) => 0x1_0000 + slot as u64,
             Stream::NoiseBurst(slot) => 0x2_0000 + slot as u64,
         }

@@ -4,8 +4,14 @@
 //! room then plans its own steps (`scheduled` → `started` → `succeeded`, sometimes `failed` and
 //! retried the next night, sometimes `rolled_back`) in its local maintenance window, and the
 //! versions its heartbeats and peripherals report change when a step succeeds. When faults are
-//! on, one firmware release regresses: it reaches validation and pilot, makes the peripherals
-//! that took it worse, and is rolled back before it reaches general (`post_update_regression`).
+//! on, one firmware release is bad: it reaches validation and pilot, makes the peripherals that
+//! took it worse (metrics regress, and they drop off for 10–40 minutes about once a day) and is
+//! rolled back before it reaches general (`post_update_regression` in `faults.csv`; the release
+//! itself is named in `releases.csv`, see [`ReleaseRow`]).
+//!
+//! A peripheral drops off while its firmware installs: usually for a minute or two, but about
+//! one update in three keeps it away 6–15 minutes, into the 10 minutes after the step ends. Those
+//! are not faults: detection must not page for them (the update's implicit maintenance window).
 
 use roomsight_ingest::vocab::{DevicePlatform, LogLevel, UpdateComponent, UpdateStatus};
 
@@ -42,6 +48,50 @@ pub(crate) struct Rollout {
     pub(crate) ring_start: [Ms; 3],
     /// For the bad release: when it is rolled back, and how much worse it makes things.
     pub(crate) regression: Option<(Ms, f64)>,
+}
+
+/// One rollout as `releases.csv` lists it: what was released, when each ring's wave began, and
+/// whether it is the bad release the simulator injected.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReleaseRow {
+    /// The update component (`firmware`, `teams_app`, …).
+    pub component: &'static str,
+    /// The line it applies to, spelled as the reports spell it: the platform for the app and
+    /// the OS, `make model` for firmware, the component for the agents.
+    pub line: String,
+    /// The version released.
+    pub to_version: &'static str,
+    /// When each ring's wave began (`validation`, `pilot`, `general`); `None` for a ring it
+    /// never reached.
+    pub ring_start: [Option<roomsight_ingest::Timestamp>; 3],
+    /// Whether it is a bad release (raises its peripherals' failure rate).
+    pub bad: bool,
+    /// When a bad release was rolled back.
+    pub rolled_back_at: Option<roomsight_ingest::Timestamp>,
+}
+
+/// The releases of `rollouts`, for `releases.csv`.
+pub(crate) fn release_rows(rollouts: &[Rollout]) -> Vec<ReleaseRow> {
+    rollouts
+        .iter()
+        .map(|r| {
+            let line = match r.line {
+                Line::TeamsApp(p) | Line::Os(p) => p.as_str().to_owned(),
+                Line::AdminAgent | Line::PartnerAgent => r.component.as_str().to_owned(),
+                Line::Firmware(make, model) => format!("{make} {model}"),
+            };
+            let reached = |i: usize| !(r.regression.is_some() && Ring::ALL[i] == Ring::General);
+            ReleaseRow {
+                component: r.component.as_str(),
+                line,
+                to_version: r.to,
+                ring_start: [0, 1, 2]
+                    .map(|i| reached(i).then(|| crate::clock::ts(r.ring_start[i]))),
+                bad: r.regression.is_some(),
+                rolled_back_at: r.regression.map(|(at, _)| crate::clock::ts(at)),
+            }
+        })
+        .collect()
 }
 
 /// Plans the fleet's rollouts; one firmware release regresses when faults are on.
@@ -130,8 +180,18 @@ pub(crate) fn plan_rollouts(w: &Window, rooms: &[Room]) -> Vec<Rollout> {
         .iter()
         .map(|(make, model, _)| early(make, model))
         .collect();
-    let bad = (w.fault_rate > 0.0 && weights.iter().any(|&x| x > 0.0))
+    let drawn = (w.fault_rate > 0.0 && weights.iter().any(|&x| x > 0.0))
         .then(|| rng.weighted_index(&weights));
+    // A fleet large enough to judge a release in its early rings gets its bad release where
+    // they can: the line with the most early-ring peripherals, once that is 5 or more (the
+    // update gate's minimum). The draw above is made either way, so the rest of the plan stays.
+    let most = weights
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
+        .filter(|(_, n)| **n >= 5.0)
+        .map(|(i, _)| i);
+    let bad = drawn.map(|d| most.unwrap_or(d));
     for (i, (make, model, to)) in lines.into_iter().enumerate() {
         let ring_start = wave(&mut rng);
         let regression =
@@ -170,6 +230,7 @@ const ERRORS: &[&str] = &[
 /// Plans one room's update steps for every rollout that applies to it.
 pub(crate) fn plan_room(room: &Room, w: &Window, rollouts: &[Rollout], mut ru: RoomUpdates<'_>) {
     let mut rng = Rng::stream(w.seed, room.index as u64, Stream::Updates);
+    let mut effects = Rng::stream(w.seed, room.index as u64, Stream::UpdateEffects);
     let platform = room.system.platform();
     let ring = room.ring as usize;
     for (ri, rollout) in rollouts.iter().enumerate() {
@@ -291,7 +352,8 @@ pub(crate) fn plan_room(room: &Room, w: &Window, rollouts: &[Rollout], mut ru: R
                     done,
                     step.event(UpdateStatus::Succeeded, None),
                 );
-                apply(&mut rng, room, rollout, &step, done, &mut ru);
+                let times = Span::new(started, done);
+                apply(&mut rng, &mut effects, room, rollout, &step, times, &mut ru);
                 break;
             }
         }
@@ -345,15 +407,18 @@ fn push(out: &mut Vec<Timed>, power: &PowerPlan, t: Ms, item: OneOff) {
     }
 }
 
-/// What a succeeded step changes: versions, a restart, a firmware reconnect, a regression.
+/// What a succeeded step (`times`: started → succeeded) changes: versions, a restart, a
+/// firmware reconnect, a regression.
 fn apply(
     rng: &mut Rng,
+    effects: &mut Rng,
     room: &Room,
     rollout: &Rollout,
     step: &Step<'_>,
-    done: Ms,
+    times: Span,
     ru: &mut RoomUpdates<'_>,
 ) {
+    let done = times.end;
     match (rollout.line, step.target) {
         (Line::TeamsApp(_), _) => ru.versions.app.push((done, rollout.to)),
         (Line::Os(_), _) => {
@@ -364,16 +429,24 @@ fn apply(
         (Line::Firmware(..), Target::Peripheral(slot)) => {
             let plan = &mut ru.peripherals[slot];
             plan.firmware.push((done, rollout.to));
-            // Flashing: the peripheral drops off for 40 s to 8 min before the step succeeds
-            // (updates take at least 8 min), then re-enumerates up to twice more (10–60 s
-            // each) within 8 minutes of it. Noise for detection, inside the update's own
-            // implicit maintenance window.
-            let flash = rng.log_uniform(40_000.0, 480_000.0) as Ms;
-            plan.disconnects.push(Span::new(done - flash, done));
-            for _ in 0..rng.range_i64(0, 2) {
-                let at = done + rng.range_i64(30 * SEC, 8 * MIN);
+            // Flashing: the peripheral drops off before the step succeeds, for 40–150 s, or
+            // (a third of updates) for 6–15 minutes of which up to 5 fall after the step
+            // ended; then it re-enumerates up to twice more (10–60 s each) within 8 minutes of
+            // it. All of it inside the update's own implicit maintenance window (its end plus
+            // 10 minutes): noise for detection to honour, not a fault.
+            let brief = rng.range_i64(40 * SEC, 150 * SEC);
+            let away = if effects.bernoulli(0.35) {
+                let len = minutes(effects.uniform(6.0, 15.0));
+                let after = effects.range_i64(0, 5 * MIN).min(len);
+                Span::new((done + after - len).max(times.start + SEC), done + after)
+            } else {
+                Span::new(done - brief, done)
+            };
+            plan.disconnects.push(away);
+            for _ in 0..effects.range_i64(0, 2) {
+                let at = done + effects.range_i64(30 * SEC, 8 * MIN);
                 plan.disconnects
-                    .push(Span::new(at, at + rng.range_i64(10 * SEC, 60 * SEC)));
+                    .push(Span::new(at, at + effects.range_i64(10 * SEC, 60 * SEC)));
             }
             if let Some((fix_at, severity)) = rollout.regression {
                 let fixed = (fix_at + hours(rng.uniform(0.0, 3.0))).max(done + 6 * HOUR);
@@ -382,6 +455,14 @@ fn apply(
                     span: Span::new(done, end),
                     effect: Effect::Regression(severity),
                 });
+                // The bad release makes the part fail: it drops off for 10–40 minutes about
+                // once a day while it runs the release.
+                let mut at = done + 30 * MIN + hours(effects.uniform(0.0, 18.0));
+                while at < end {
+                    let len = minutes(effects.uniform(10.0, 40.0));
+                    plan.disconnects.push(Span::new(at, (at + len).min(end)));
+                    at += hours(effects.uniform(12.0, 36.0));
+                }
                 ru.faults.push(FaultRow {
                     fault_type: FaultType::PostUpdateRegression,
                     slot: Some(slot),

@@ -9,6 +9,9 @@
 //! - `rooms`, the room directory loaded by `roomsight rooms load`;
 //! - `incident_events` (every change of every incident) and the view `incidents` (the latest
 //!   event of each, i.e. each incident's current state);
+//! - `maintenance_window_events` (every change of every maintenance window), the view
+//!   `maintenance_windows` (each window as it stands), `update_windows` (the implicit window of
+//!   every update step) and `effective_maintenance_windows` (both, as detection honours them);
 //! - the analyst views of `queries/sql/views/`;
 //! - the report outputs found under `reports/<report>/` (see [`crate::outputs`]).
 //!
@@ -163,6 +166,12 @@ pub async fn register(ctx: &SessionContext, lake: &Lake) -> Result<()> {
         Vec::new(),
     )?;
     register_table(ctx, "incident_events", events)?;
+    let windows = listing(
+        tables::MAINTENANCE_WINDOWS_DIR,
+        tables::maintenance_window_events_schema(),
+        Vec::new(),
+    )?;
+    register_table(ctx, "maintenance_window_events", windows)?;
     views::register(ctx).await?;
     outputs::register(ctx).await
 }

@@ -173,6 +173,13 @@ pub const REPORTS: &[Report] = &[
         params: AS_OF,
     },
     Report {
+        name: "update_impact",
+        kind: ReportKind::Snapshot,
+        about: "per component, version and ring as of a moment: affected target-days after the update against a concurrent control, p-value and verdict (promote, hold, halt)",
+        sql: include_str!("../sql/reports/update_impact.sql"),
+        params: AS_OF,
+    },
+    Report {
         name: "incident_summary",
         kind: ReportKind::Period,
         about: "per incident kind and severity over a range: opened, resolved, auto-closed, still open, time to resolve",

@@ -18,6 +18,8 @@ pub mod detect {
     pub const FAILED_UPDATES: &str = include_str!("../sql/detect/failed_updates.sql");
     /// Poor calls per room against its own and its site's baseline (`call_quality_degraded`).
     pub const CALL_QUALITY: &str = include_str!("../sql/detect/call_quality.sql");
+    /// Every maintenance window and update window detection honours.
+    pub const MAINTENANCE_WINDOWS: &str = include_str!("../sql/detect/maintenance_windows.sql");
 }
 
 /// The charts of the estate dashboard (`roomsight-pipeline`'s `dashboard`).

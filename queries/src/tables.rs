@@ -18,6 +18,9 @@ pub fn table_dir(table: Table) -> String {
 /// The folder of the incident events: one Parquet file per batch of events.
 pub const INCIDENT_EVENTS_DIR: &str = "incidents/events/";
 
+/// The folder of the maintenance window events: one Parquet file per batch of events.
+pub const MAINTENANCE_WINDOWS_DIR: &str = "maintenance_windows/";
+
 /// The folder of report outputs: `reports/<report>/report_date=…/` or `reports/<report>/as_of=…/`.
 pub const REPORTS_DIR: &str = "reports/";
 
@@ -52,6 +55,33 @@ pub fn incident_events_schema() -> SchemaRef {
             utf8("summary", false),
             utf8("details", false),
             ts("recorded_at", false),
+        ]))
+    });
+    Arc::clone(&SCHEMA)
+}
+
+/// The schema of `maintenance_window_events`: every change of every maintenance window
+/// (incidents.md), append-only.
+///
+/// `event` is `created` or `ended`; an `ended` event repeats the window with `to` moved to the
+/// moment it was ended. `device_id` names a room system or a peripheral (null: the whole room);
+/// `kind` an incident kind (null: every kind).
+pub fn maintenance_window_events_schema() -> SchemaRef {
+    static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+        let utf8 = |name: &str, nullable| Field::new(name, DataType::Utf8, nullable);
+        let ts = |name: &str| Field::new(name, timestamp_type(), false);
+        Arc::new(Schema::new(vec![
+            utf8("window_id", false),
+            utf8("event", false),
+            utf8("room_id", false),
+            utf8("device_id", true),
+            utf8("kind", true),
+            ts("from"),
+            ts("to"),
+            utf8("reason", false),
+            utf8("created_by", false),
+            ts("created_at"),
+            ts("event_at"),
         ]))
     });
     Arc::clone(&SCHEMA)

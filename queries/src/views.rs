@@ -1,4 +1,4 @@
-//! The views of the catalog: `incidents` and the analyst views of `queries/sql/views/`, each a
+//! The views of the catalog: `incidents`, the maintenance windows' views and the analyst views of `queries/sql/views/`, each a
 //! `.sql` file holding one `SELECT` whose header comment says what it shows.
 
 use datafusion::prelude::SessionContext;
@@ -8,6 +8,18 @@ use crate::error::{Error, Result};
 /// Every view: its name and its SQL text.
 pub const VIEWS: &[(&str, &str)] = &[
     ("incidents", include_str!("../sql/catalog/incidents.sql")),
+    (
+        "maintenance_windows",
+        include_str!("../sql/catalog/maintenance_windows.sql"),
+    ),
+    (
+        "update_windows",
+        include_str!("../sql/catalog/update_windows.sql"),
+    ),
+    (
+        "effective_maintenance_windows",
+        include_str!("../sql/catalog/effective_maintenance_windows.sql"),
+    ),
     (
         "device_latest",
         include_str!("../sql/views/device_latest.sql"),

@@ -180,12 +180,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             println!("{kind:<24} {n:>10}");
         }
         if args.dry_run {
-            println!("dry run: incidents unchanged");
+            println!("dry run: incidents unchanged (maintenance and update windows not applied)");
         } else {
             let mut by_event: std::collections::BTreeMap<&str, usize> = Default::default();
             for e in &events {
                 *by_event.entry(e.event.as_str()).or_default() += 1;
             }
+            println!(
+                "conditions held back by maintenance and update windows: {}",
+                detection.held_by_windows
+            );
             let list: Vec<String> = by_event.iter().map(|(k, n)| format!("{k} {n}")).collect();
             println!(
                 "incident events written: {}{}",

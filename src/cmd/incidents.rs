@@ -332,7 +332,7 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn print_csv(header: &[&str], rows: impl Iterator<Item = Vec<String>>) {
+pub(crate) fn print_csv(header: &[&str], rows: impl Iterator<Item = Vec<String>>) {
     println!("{}", header.join(","));
     for row in rows {
         println!(
@@ -345,7 +345,7 @@ fn print_csv(header: &[&str], rows: impl Iterator<Item = Vec<String>>) {
     }
 }
 
-fn print_table(header: &[&str], rows: impl Iterator<Item = Vec<String>>) {
+pub(crate) fn print_table(header: &[&str], rows: impl Iterator<Item = Vec<String>>) {
     let rows: Vec<Vec<String>> = rows.collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for row in &rows {

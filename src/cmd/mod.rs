@@ -9,12 +9,14 @@ pub(crate) mod incidents;
 pub(crate) mod ingest;
 pub(crate) mod jobs;
 pub(crate) mod lake;
+pub(crate) mod maintenance;
 pub(crate) mod models;
 pub(crate) mod report;
 pub(crate) mod rooms;
 pub(crate) mod serve;
 pub(crate) mod simulate;
 pub(crate) mod sql;
+pub(crate) mod updates;
 pub(crate) mod validate;
 
 use std::process::ExitCode;
@@ -40,5 +42,7 @@ pub(crate) fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Detect(args) => detect::run(args),
         Command::Feed(args) => feed::run(args),
         Command::Models(args) => models::run(args),
+        Command::Maintenance(args) => maintenance::run(args),
+        Command::Updates(args) => updates::run(args),
     }
 }

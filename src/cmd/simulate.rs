@@ -32,8 +32,8 @@ pub(crate) struct Args {
     #[arg(long, env = "ROOMSIGHT_SEED", default_value_t = 1, value_name = "S")]
     pub(crate) seed: u64,
 
-    /// Directory to write rooms.csv, events.ndjson and faults.csv into (created if missing);
-    /// with --brokers, only rooms.csv and faults.csv go there and the events go to Kafka.
+    /// Directory to write rooms.csv, events.ndjson, faults.csv and releases.csv into (created if
+    /// missing); with --brokers, only the CSV files go there and the events go to Kafka.
     #[arg(long, env = "ROOMSIGHT_OUT", value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
 
@@ -117,10 +117,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     match (&args.kafka.brokers, &args.out) {
-        (Some(_), Some(out)) => println!("wrote {}/rooms.csv, faults.csv", out.display()),
+        (Some(_), Some(out)) => println!(
+            "wrote {}/rooms.csv, faults.csv, releases.csv",
+            out.display()
+        ),
         (None, Some(out)) => {
             println!(
-                "wrote {}/rooms.csv, events.ndjson, faults.csv",
+                "wrote {}/rooms.csv, events.ndjson, faults.csv, releases.csv",
                 out.display()
             )
         }
@@ -152,6 +155,9 @@ pub(crate) fn produce(
         fleet
             .write_faults_csv(create("faults.csv")?)
             .context("while writing faults.csv")?;
+        fleet
+            .write_releases_csv(create("releases.csv")?)
+            .context("while writing releases.csv")?;
     }
     let mut kafka = TelemetryProducer::new(producer)?;
     let mut sent = 0;

@@ -15,6 +15,7 @@ mod ingest_kafka;
 mod jobs;
 mod kafka;
 mod lake;
+mod maintenance;
 #[path = "../../ingest/tests/it/moto.rs"]
 mod moto;
 mod report;

@@ -25,7 +25,7 @@ use tracing::warn;
 use super::error::{DashboardError, Result};
 use super::model::{
     Dashboard, Headline, HealthDay, ImpactWeek, IncidentDay, ModelFailures, ModelReliability,
-    Reliability, RingCompliance, RoomReliability, SiteHealth,
+    Reliability, ReleaseVerdict, RingCompliance, RoomReliability, SiteHealth,
 };
 
 const OVERVIEW: &str = dashboard::OVERVIEW;
@@ -308,6 +308,11 @@ pub async fn load(catalog: &Catalog, hours: BusinessHours) -> Result<Dashboard> 
         model_failures(catalog, from, to, hours)
             .await
             .map(|v| (v, "report failure_stats".into())),
+    );
+    d.releases = settle(
+        sources,
+        "release verdicts",
+        release_verdicts(catalog, period).await,
     );
     Ok(d)
 }
@@ -826,4 +831,38 @@ async fn update_compliance(
         entry.on_target += on_target.get(i).copied().flatten().unwrap_or(0.0) as u64;
     }
     Ok((by_ring.into_values().collect(), source.into()))
+}
+
+/// Per ring and component, the newest version (version order) its targets took, with the
+/// update gate's verdict as of the period's end.
+async fn release_verdicts(
+    catalog: &Catalog,
+    period: Period,
+) -> Result<(Vec<ReleaseVerdict>, String)> {
+    use roomsight_queries::functions::version_key;
+    let rows = crate::gate::impact(catalog, period.last)
+        .await
+        .map_err(|e| DashboardError::Gate {
+            reason: e.to_string(),
+        })?;
+    let mut newest: BTreeMap<(String, String), &crate::gate::ImpactRow> = BTreeMap::new();
+    for r in &rows {
+        let ring = r.ring.clone().unwrap_or_else(|| "(no ring)".to_owned());
+        let slot = newest.entry((ring, r.component.clone())).or_insert(r);
+        if version_key(&r.to_version) > version_key(&slot.to_version) {
+            *slot = r;
+        }
+    }
+    let out = newest
+        .into_iter()
+        .map(|((ring, component), r)| ReleaseVerdict {
+            ring,
+            component,
+            version: r.to_version.clone(),
+            targets: u64::try_from(r.targets).unwrap_or(0),
+            verdict: r.verdict.as_str().to_owned(),
+            why: r.why(),
+        })
+        .collect();
+    Ok((out, "report update_impact".into()))
 }

@@ -3,6 +3,12 @@
 /// Failures of the dashboard.
 #[derive(Debug, thiserror::Error)]
 pub enum DashboardError {
+    /// The update gate's rows could not be computed.
+    #[error("the update_impact report failed: {reason}")]
+    Gate {
+        /// What failed.
+        reason: String,
+    },
     /// A query over the catalog failed to plan.
     #[error("the dashboard's {what} query failed")]
     Query {

@@ -158,6 +158,23 @@ impl Reliability {
     }
 }
 
+/// The newest release of one component in one ring, and the update gate's verdict on it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReleaseVerdict {
+    /// The ring (or `(no ring)`).
+    pub ring: String,
+    /// The component.
+    pub component: String,
+    /// The newest version its targets in the ring took (version order).
+    pub version: String,
+    /// Treated targets in the ring.
+    pub targets: u64,
+    /// `promote`, `hold` or `halt`.
+    pub verdict: String,
+    /// Why, in one line.
+    pub why: String,
+}
+
 /// Headline numbers.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Headline {
@@ -199,6 +216,8 @@ pub struct Dashboard {
     pub compliance: Vec<RingCompliance>,
     /// Room health, meetings lost and failure statistics over the last (up to) 90 days.
     pub reliability: Reliability,
+    /// Per ring, the newest release of each component with its verdict (ring, then component).
+    pub releases: Vec<ReleaseVerdict>,
     /// Where each chart's numbers came from (report outputs or live SQL), for the footer.
     pub sources: Vec<String>,
 }

@@ -26,6 +26,35 @@ pub const CHARTS: [&str; 11] = [
 /// Bars on the MTBF chart.
 const TOP_FAILURE_MODELS: usize = 12;
 
+/// The id of the card listing each ring's newest releases with their verdicts (a table).
+pub const RELEASES: &str = "release-verdicts";
+
+fn release_table(d: &Dashboard) -> String {
+    if d.releases.is_empty() {
+        return "<p class=\"sub\">No release has been taken by any target yet.</p>".to_owned();
+    }
+    let mut t = String::from(
+        "<table class=\"releases\"><tr><th>ring</th><th>component</th><th>version</th>\
+         <th>targets</th><th>verdict</th></tr>",
+    );
+    for r in &d.releases {
+        let _ = write!(
+            t,
+            "<tr title=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td class=\"verdict-{}\">{}</td></tr>",
+            escape(&r.why),
+            escape(&r.ring),
+            escape(&r.component),
+            escape(&r.version),
+            r.targets,
+            escape(&r.verdict),
+            escape(&r.verdict)
+        );
+    }
+    t.push_str("</table>");
+    t
+}
+
 const STYLE: &str = "
 *{box-sizing:border-box}
 body{margin:0;background:#eef1f5;color:#1f2a36;font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}
@@ -43,6 +72,11 @@ main{max-width:1360px;margin:0 auto;padding:20px 24px 32px}
 .card h2{margin:0 0 2px;font-size:16px;font-weight:600}
 .card p.sub{margin:0 0 10px;font-size:12.5px;color:#667085}
 svg.chart{width:100%;height:auto;display:block}
+table.releases{width:100%;border-collapse:collapse;font-size:13px}
+table.releases th,table.releases td{text-align:left;padding:4px 6px;border-bottom:1px solid #e4e7ec}
+.verdict-promote{color:#1a7f37;font-weight:600}
+.verdict-hold{color:#9a6700;font-weight:600}
+.verdict-halt{color:#cf222e;font-weight:700}
 footer{max-width:1360px;margin:0 auto;padding:0 24px 28px;color:#667085;font-size:12px}
 @media (max-width:900px){.grid{grid-template-columns:1fr}.tiles{grid-template-columns:1fr 1fr}}
 ";
@@ -227,6 +261,13 @@ pub fn render(d: &Dashboard) -> String {
     ));
 
     reliability_cards(&mut html, &d.reliability);
+    html.push_str(&card(
+        RELEASES,
+        "Newest release per ring",
+        "each component's newest version in each ring, judged by update_impact",
+        &release_table(d),
+        true,
+    ));
 
     html.push_str("</div></main><footer>");
     let _ = write!(

@@ -5,7 +5,7 @@ use roomsight_queries::{Catalog, CatalogOptions};
 
 use super::data::occupied_minutes;
 use super::model::*;
-use super::page::{CHARTS, render};
+use super::page::{CHARTS, RELEASES, render};
 use super::*;
 
 fn d(s: &str) -> NaiveDate {
@@ -121,6 +121,14 @@ fn sample() -> Dashboard {
                 },
             ],
         },
+        releases: vec![ReleaseVerdict {
+            ring: "pilot".into(),
+            component: "firmware".into(),
+            version: "2.4.1".into(),
+            targets: 9,
+            verdict: "halt".into(),
+            why: EVIL.into(),
+        }],
         sources: vec![EVIL.into()],
     }
 }
@@ -168,6 +176,18 @@ fn every_chart_is_drawn_and_text_is_escaped() {
     assert!(html.contains("1,234"), "headline meetings");
     assert!(html.contains("MTBF 25 h · MTTR 42.5 min · 4 failures"));
     assert!(html.contains("5 of 7 days unhealthy"));
+}
+
+#[test]
+fn the_rings_newest_releases_are_listed_with_their_verdicts() {
+    let html = render(&sample());
+    let at = html.find(&format!("id=\"{RELEASES}\"")).unwrap();
+    let card = &html[at..at + html[at..].find("</section>").unwrap()];
+    assert!(card.contains("<td>2.4.1</td>"), "{card}");
+    assert!(card.contains("class=\"verdict-halt\">halt<"), "{card}");
+    assert!(!card.contains("<script>"), "the reason is escaped: {card}");
+    let empty = render(&Dashboard::default());
+    assert!(empty.contains("No release has been taken"));
 }
 
 #[test]

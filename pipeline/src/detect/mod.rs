@@ -20,6 +20,7 @@ mod calls;
 pub mod config;
 mod error;
 mod intervals;
+pub mod maintenance;
 mod observe;
 mod query;
 mod updates;
@@ -73,6 +74,9 @@ pub struct Detection {
     pub by_kind: BTreeMap<&'static str, usize>,
     /// Peripherals the model scored.
     pub peripherals_scored: usize,
+    /// Conditions that opened nothing because they began and ended inside a maintenance or
+    /// update window (counted by [`detect_and_apply`]; 0 from [`detect`] alone).
+    pub held_by_windows: usize,
 }
 
 fn minus_days(d: NaiveDate, n: u32) -> NaiveDate {
@@ -133,6 +137,7 @@ pub async fn detect(
         observed_from: Some(read.from.and_time(chrono::NaiveTime::MIN).and_utc()),
         by_kind,
         peripherals_scored: series.len(),
+        held_by_windows: 0,
     })
 }
 
@@ -159,8 +164,9 @@ pub async fn room_zones(catalog: &Catalog) -> Result<HashMap<String, Tz>> {
     Ok(out)
 }
 
-/// Detects over `range` and applies the result to the incident store; returns what was
-/// detected and the incident events written.
+/// Detects over `range`, holds back what maintenance and update windows silence
+/// ([`maintenance::honour`]) and applies the rest to the incident store; returns what was
+/// applied and the incident events written.
 pub async fn detect_and_apply(
     catalog: &Catalog,
     store: &IncidentStore,
@@ -174,8 +180,15 @@ pub async fn detect_and_apply(
     };
     let zones = room_zones(catalog).await?;
     let zone = |room: &str| zones.get(room).copied().unwrap_or(chrono_tz::UTC);
-    let observations = std::mem::take(&mut detection.observations);
+    let windows = maintenance::windows(catalog).await?;
+    let recorded = crate::incidents::incidents(store).await?;
     let observed_from = detection.observed_from.unwrap_or(now);
+    let (observations, held) = maintenance::honour(
+        std::mem::take(&mut detection.observations),
+        &windows,
+        &recorded,
+    );
+    detection.held_by_windows = held;
     let events = apply_observed(store, observations.clone(), &zone, now, observed_from).await?;
     detection.observations = observations;
     Ok((detection, events))

@@ -11,3 +11,4 @@ mod feed_servicenow;
 mod feed_webhook;
 mod golden;
 mod incident_store;
+mod maintenance_feed;

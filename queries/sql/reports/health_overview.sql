@@ -3,6 +3,9 @@
 --
 -- A snapshot sees the events (and incident events) whose time is at or before $as_of. Status,
 -- the first that applies:
+--   maintenance inside a room-wide maintenance window (no device_id, no kind):
+--              "from" <= $as_of < "to" in maintenance_windows (as the window stands now,
+--              so a window ended early stops at its end); implicit update windows do not count
 --   offline    no heartbeat of the room in the 10 minutes before the moment
 --              (ts in [$as_of - 10 min, $as_of])
 --   critical   a non-optional peripheral whose latest state is `disconnected`, or the room's
@@ -13,6 +16,7 @@
 -- Only peripherals that reported in the 24 h before the moment ([$as_of - 24 h, $as_of]) count,
 -- so a replaced one drops out; a peripheral belongs to the room of its latest event.
 --   reasons          the codes that made the status, `;`-separated, in this order:
+--                    `maintenance:<window_id>` (maintenance; by window_id);
 --                    `no_heartbeat` (offline);
 --                    `peripheral_disconnected:<kind>` (one per kind, by kind);
 --                    `teams_signed_out`;
@@ -144,18 +148,26 @@ room_reasons AS (
 ),
 incident_counts AS (
     SELECT room_id, COUNT(*) AS open_incidents FROM open_incidents GROUP BY room_id
+),
+room_maintenance AS (
+    SELECT room_id, string_agg('maintenance:' || window_id, ';' ORDER BY window_id) AS reasons
+    FROM maintenance_windows
+    WHERE device_id IS NULL AND kind IS NULL AND "from" <= $as_of AND "to" > $as_of
+    GROUP BY room_id
 )
 SELECT
     rr.room_id,
     rr.room_name,
     rr.site,
     CASE
+        WHEN rm.room_id IS NOT NULL THEN 'maintenance'
         WHEN rh.room_id IS NULL THEN 'offline'
         WHEN rl.level = 2 THEN 'critical'
         WHEN rl.level = 1 THEN 'warning'
         ELSE 'healthy'
     END AS status,
     CASE
+        WHEN rm.room_id IS NOT NULL THEN rm.reasons
         WHEN rh.room_id IS NULL THEN 'no_heartbeat'
         ELSE COALESCE(rs.reasons, '')
     END AS reasons,
@@ -167,4 +179,5 @@ LEFT JOIN room_levels AS rl ON rl.room_id = rr.room_id
 LEFT JOIN room_reasons AS rs ON rs.room_id = rr.room_id
 LEFT JOIN incident_counts AS ic ON ic.room_id = rr.room_id
 LEFT JOIN last_heartbeats AS lh ON lh.room_id = rr.room_id
+LEFT JOIN room_maintenance AS rm ON rm.room_id = rr.room_id
 ORDER BY rr.room_id

@@ -6,17 +6,20 @@
 //! | `local_date(ts, tz)` | the date in zone `tz` at instant `ts` (`Date32`) |
 //! | `utc_from_local(local, tz)` | the instant (`Timestamp(µs, UTC)`) at which zone `tz`'s clock shows `local`; a time skipped by a DST gap maps to the end of the gap, an ambiguous one to its first occurrence |
 //! | `version_key(v)` | a text whose byte order is the version order of docs/reports.md |
+//! | `binomial_upper_tail(k, n, q)` | `P(X >= k)` for `X ~ Binomial(n, q)`: `update_impact`'s exact one-sided test |
 //!
 //! They exist because per-row time zones (each room has its own) cannot be expressed with
 //! DataFusion's casts, whose time zone is part of the type. The benchmarks define DuckDB macros
 //! of the same names so the same report SQL runs in both engines.
 
+mod binomial;
 mod version;
 mod zone;
 
 use datafusion::logical_expr::ScalarUDF;
 use datafusion::prelude::SessionContext;
 
+pub use binomial::binomial_upper_tail;
 pub use version::version_key;
 pub use zone::{local_wall_clock, utc_from_wall_clock};
 
@@ -27,6 +30,7 @@ pub fn all() -> Vec<ScalarUDF> {
         ScalarUDF::from(zone::LocalDate::new()),
         ScalarUDF::from(zone::UtcFromLocal::new()),
         ScalarUDF::from(version::VersionKey::new()),
+        ScalarUDF::from(binomial::BinomialUpperTail::new()),
     ]
 }
 

@@ -50,6 +50,22 @@ pub const TABLES: &[(&str, &str)] = &[
         "each incident's current state: the latest of its incident_events",
     ),
     (
+        "maintenance_window_events",
+        "every change of every maintenance window (created, ended)",
+    ),
+    (
+        "maintenance_windows",
+        "each maintenance window as it stands: room, optional device and kind, from, to, reason",
+    ),
+    (
+        "update_windows",
+        "the implicit maintenance window of every update step: started to its end plus 10 minutes",
+    ),
+    (
+        "effective_maintenance_windows",
+        "every window detection honours: the maintenance windows and the update windows",
+    ),
+    (
         "device_latest",
         "the latest state of every room system: its last heartbeat and its enrollment",
     ),
@@ -287,6 +303,48 @@ const COLUMNS: &[(&str, &str, &str)] = &[
     ),
     ("rooms", "room_group", "the group it reports under"),
     ("rooms", "ring", "its update rollout ring"),
+    ("maintenance_window_events", "window_id", "the window"),
+    ("maintenance_window_events", "event", "created or ended"),
+    (
+        "maintenance_window_events",
+        "device_id",
+        "the room system or peripheral it covers (null: the whole room)",
+    ),
+    (
+        "maintenance_window_events",
+        "kind",
+        "the incident kind it silences (null: every kind)",
+    ),
+    (
+        "maintenance_window_events",
+        "from",
+        "when it starts (quote it: \"from\")",
+    ),
+    (
+        "maintenance_window_events",
+        "to",
+        "when it ends, exclusive (quote it: \"to\"); moved earlier when ended early",
+    ),
+    (
+        "maintenance_window_events",
+        "reason",
+        "why, in the words of whoever added it",
+    ),
+    (
+        "maintenance_window_events",
+        "created_by",
+        "who added it (free text, e.g. a team)",
+    ),
+    (
+        "maintenance_window_events",
+        "created_at",
+        "when it was added",
+    ),
+    (
+        "maintenance_window_events",
+        "event_at",
+        "when this event happened",
+    ),
     ("incident_events", "incident_id", "the incident"),
     ("incident_events", "seq", "1, 2, … per incident"),
     (
@@ -353,10 +411,10 @@ pub fn table_meaning(table: &str) -> Option<&'static str> {
 /// The meaning of `column` of `table`: its own entry, else the one shared by telemetry tables
 /// (and, for `incidents`, its `incident_events` column).
 pub fn column_meaning(table: &str, column: &str) -> Option<&'static str> {
-    let table = if table == "incidents" {
-        "incident_events"
-    } else {
-        table
+    let table = match table {
+        "incidents" => "incident_events",
+        "maintenance_windows" => "maintenance_window_events",
+        t => t,
     };
     COLUMNS
         .iter()

@@ -18,6 +18,10 @@ fn every_name_of_cli_md_plans_on_an_empty_lake() {
         "incidents",
         "incident_events",
         "dead_letters",
+        "maintenance_window_events",
+        "maintenance_windows",
+        "update_windows",
+        "effective_maintenance_windows",
     ] {
         let out = lake.table(&format!("SELECT count(*) AS n FROM {name}"), &[]);
         assert!(out.contains("| 0 "), "{name}: {out}");

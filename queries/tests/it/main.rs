@@ -15,5 +15,6 @@ mod inventory;
 mod peripheral_reliability;
 mod server;
 mod update_compliance;
+mod update_impact;
 mod usage_daily;
 mod utilization_daily;
