@@ -42,6 +42,14 @@ fn peripheral(room: u32, id: &str, minute: u32, connected: bool) -> String {
     )
 }
 
+/// Room systems are judged offline only while enrolled (under management).
+fn enrolled(room: u32, minute: u32) -> String {
+    format!(
+        r#"{{"schema":"roomsight.telemetry/v1","type":"enrollment","event_id":"enr-{room}","ts":"{}","device_id":"dev-{room}","room_id":"room-{room}","action":"enrolled","platform":"windows","make":"Lenovo","model":"ThinkSmart Core","serial":"SN-{room}"}}"#,
+        at(minute)
+    )
+}
+
 fn update(room: u32, target: &str, minute: u32, status: &str) -> String {
     format!(
         r#"{{"schema":"roomsight.telemetry/v1","type":"update","event_id":"u-{target}-{status}","ts":"{}","device_id":"dev-{room}","room_id":"room-{room}","update_id":"upd-{target}","component":"firmware","target_id":"{target}","from_version":"1.2.3","to_version":"1.3.0","ring":"pilot","status":"{status}"}}"#,
@@ -49,12 +57,13 @@ fn update(room: u32, target: &str, minute: u32, status: &str) -> String {
     )
 }
 
-/// Two rooms, 08:00–12:00: both room systems silent 09:00–09:40; cam-1 (room 1) disconnected
-/// 10:02–10:17 during its firmware update 10:00–10:12; cam-2 (room 2) disconnected 10:05–10:52
-/// after the same update. Each line with the minute it happens.
+/// Two rooms, enrolled at 07:50, beating 08:00–12:00: both room systems silent 09:00–09:40;
+/// cam-1 (room 1) disconnected 10:02–10:17 during its firmware update 10:00–10:12; cam-2
+/// (room 2) disconnected 10:05–10:52 after the same update. Each line with the minute it happens.
 fn fleet_lines() -> Vec<(u32, String)> {
     let mut lines = Vec::new();
     for room in [1, 2] {
+        lines.push((470, enrolled(room, 470)));
         for m in 480..=720 {
             let silent = m > 540 && m < 580;
             if silent {

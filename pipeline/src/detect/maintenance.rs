@@ -9,6 +9,8 @@
 //! untouched, so an incident open when a window starts stays open and keeps being fed, and a
 //! window added after the fact never takes back an incident already opened.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use roomsight_models::columns::{ints, strings};
 use roomsight_queries::Catalog;
@@ -17,7 +19,7 @@ use serde_json::Value;
 use super::error::{DetectError, Result};
 use crate::incidents::model::rfc3339;
 use crate::incidents::timeline::RESOLVE_AFTER;
-use crate::incidents::{Incidents, Kind, Observation, State};
+use crate::incidents::{IncidentKey, Incidents, Kind, Observation, State};
 
 const WINDOWS: &str = roomsight_queries::sql::detect::MAINTENANCE_WINDOWS;
 
@@ -167,28 +169,36 @@ pub fn honour(
         return (observations, 0);
     }
     observations.sort_by(|a, b| a.key().cmp(&b.key()).then(a.start.cmp(&b.start)));
+    // Every recorded incident per key: when it opened, and until when evidence belongs to it.
+    let mut spans: HashMap<IncidentKey, Vec<Incident>> = HashMap::new();
+    for row in &recorded.latest {
+        spans.entry(row.key()).or_default().push(Incident {
+            opened_at: row.opened_at,
+            until: Some(match row.state {
+                State::Open => row.last_seen_at + RESOLVE_AFTER,
+                State::Resolved | State::Closed => row.last_seen_at,
+            }),
+        });
+    }
     let mut out = Vec::with_capacity(observations.len());
     let mut held = 0;
     let mut key = None;
-    // Per key, the incident evidence may belong to: when it opened, and until when evidence
-    // belongs to it (`None`: to the end).
+    // Per key, the incident this run's evidence is walked into (`until: None`: to the end). It
+    // starts empty for each key, as on a first run: seeding it with a recorded incident would
+    // let earlier evidence stretch that incident back and carry later evidence past a window.
     let mut incident: Option<Incident> = None;
     for mut o in observations {
         if key.as_ref() != Some(&o.key()) {
             key = Some(o.key());
-            incident = recorded.newest_of(&o.key()).map(|row| Incident {
-                opened_at: row.opened_at,
-                until: Some(match row.state {
-                    State::Open => row.last_seen_at + RESOLVE_AFTER,
-                    State::Resolved | State::Closed => row.last_seen_at,
-                }),
-            });
+            incident = None;
         }
-        // Evidence of an incident that opened before it, e.g. one open when a window started
-        // or opened before a window was added, passes as it is.
-        let of_earlier_incident = incident
-            .as_ref()
-            .is_some_and(|i| i.opened_at <= o.start && i.until.is_none_or(|until| o.start < until));
+        let covers =
+            |i: &Incident| i.opened_at <= o.start && i.until.is_none_or(|until| o.start < until);
+        // Evidence of an incident that opened before it — one open when a window started, one
+        // opened before a window was added, or one this run's earlier evidence opens — passes
+        // as it is.
+        let of_earlier_incident = incident.as_ref().is_some_and(covers)
+            || spans.get(&o.key()).is_some_and(|s| s.iter().any(covers));
         match opening(&o, windows) {
             _ if of_earlier_incident => {}
             None => {
@@ -385,6 +395,28 @@ mod tests {
         assert_eq!(held, 0);
         assert_eq!(out.len(), 2);
         assert_eq!(out[1].start, t(2), "the open incident keeps being fed");
+    }
+
+    #[test]
+    fn an_earlier_incident_of_the_same_key_does_not_carry_the_next_one_into_a_window() {
+        // Regression: the walk started from the key's newest recorded incident, so on the
+        // second run the earlier condition (-120..-100) stretched that incident back and the
+        // later one (8..60, held to the window's end at 30 on the first run) passed at 8: the
+        // second run rewrote the incident's opening (detect was not idempotent).
+        let evidence = vec![disconnected(-120, Some(-100)), disconnected(8, Some(60))];
+        let windows = [firmware_window(0, 30)];
+        let (first, held) = honour(evidence.clone(), &windows, &Incidents::default());
+        assert_eq!(held, 0);
+        assert_eq!(first[1].start, t(30));
+        let mut resolved = opened_row(&first[0], t(-100));
+        resolved.state = State::Resolved;
+        let recorded = Incidents::from_events(&[resolved, opened_row(&first[1], t(60))]);
+        let (again, held) = honour(evidence, &windows, &recorded);
+        assert_eq!(held, 0);
+        assert_eq!(
+            again.iter().map(|o| o.start).collect::<Vec<_>>(),
+            vec![t(-120), t(30)]
+        );
     }
 
     /// The `opened` event of an incident opened at `o.start`, seen until `last_seen`.
