@@ -77,6 +77,31 @@ impl PeripheralSeries {
     }
 }
 
+/// Leaves out of `series` every window that overlaps one of `excused` (`[from, to)` periods in
+/// which the peripheral is expected to drop out and misbehave: its own firmware being flashed,
+/// its room system restarting for an update, planned maintenance). Those windows are no
+/// evidence for any detector: their drop-outs are not counted as intermittent disconnects,
+/// their readings are not scored and do not enter the peripheral's own baselines or its
+/// cohort's. A window counts as overlapping when any part of it does (`window` is the window
+/// length), so a re-enumeration just before the period's end cannot slip into the next window.
+/// Returns how many windows were left out.
+pub fn leave_out_excused(
+    series: &mut PeripheralSeries,
+    excused: &[(Micros, Micros)],
+    window: Micros,
+) -> usize {
+    if excused.is_empty() {
+        return 0;
+    }
+    let before = series.windows.len();
+    series.windows.retain(|w| {
+        !excused
+            .iter()
+            .any(|&(from, to)| w.start < to && w.start + window > from)
+    });
+    before - series.windows.len()
+}
+
 /// What to compute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FeatureRange {

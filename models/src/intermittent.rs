@@ -6,6 +6,13 @@
 //! while at least `min_disconnects` drop-outs fall within the trailing `within` (24 hours by
 //! default). Healthy peripherals drop out about once in weeks (and once per firmware update),
 //! so three in a day is rare without a fault.
+//!
+//! Drop-outs during an update are not evidence: a firmware flash drops the peripheral and it
+//! re-enumerates once or twice after the step, which would look like three drop-outs within
+//! minutes. Detection leaves the windows inside a peripheral's update and maintenance windows
+//! out of its series before any detector sees them
+//! ([`crate::features::leave_out_excused`]); a peripheral still away when the window ends is
+//! `peripheral_disconnected`'s to report.
 
 use serde::{Deserialize, Serialize};
 
@@ -107,6 +114,62 @@ mod tests {
                 peak: 3.0
             }]
         );
+    }
+
+    /// A series of `n` connected 15-minute windows with drop-outs in the windows listed.
+    fn series_with_dropouts(n: usize, dropouts: &[usize]) -> PeripheralSeries {
+        PeripheralSeries {
+            peripheral_id: "cam-1".into(),
+            device_id: "dev-1".into(),
+            room_id: "room-1".into(),
+            kind: "room_camera".into(),
+            make: "Acme".into(),
+            model: "Cam".into(),
+            firmwares: vec!["1.0".into()],
+            windows: (0..n)
+                .map(|i| crate::features::Window {
+                    start: i as Micros * W15,
+                    firmware: 0,
+                    reports: 3,
+                    connected: 3,
+                    disconnects: u32::from(dropouts.contains(&i)),
+                    errors: 0,
+                    metrics: [f32::NAN; 7],
+                })
+                .collect(),
+        }
+    }
+
+    const W15: Micros = 900_000_000;
+
+    #[test]
+    fn a_firmware_flash_and_its_reenumerations_are_not_an_intermittent_peripheral() {
+        // The flash drops the camera in window 40 and it re-enumerates in windows 41 and 42,
+        // all inside the update's window (40 × 15 min to 42 × 15 min + 5 min).
+        let mut s = series_with_dropouts(96, &[40, 41, 42]);
+        assert_eq!(
+            intermittent_alarms(&s, W15, &cfg()).len(),
+            1,
+            "counted, the update's drop-outs look intermittent"
+        );
+        let left_out = crate::features::leave_out_excused(
+            &mut s,
+            &[(40 * W15 + 60_000_000, 42 * W15 + 300_000_000)],
+            W15,
+        );
+        assert_eq!(left_out, 3);
+        assert!(intermittent_alarms(&s, W15, &cfg()).is_empty());
+    }
+
+    #[test]
+    fn dropouts_outside_the_update_window_still_count() {
+        // Two drop-outs during the update, three of a real fault later the same day.
+        let mut s = series_with_dropouts(96, &[40, 41, 60, 64, 70]);
+        crate::features::leave_out_excused(&mut s, &[(40 * W15, 41 * W15 + 1)], W15);
+        let a = intermittent_alarms(&s, W15, &cfg());
+        assert_eq!(a.len(), 1);
+        assert_eq!(a[0].start, 71 * W15);
+        assert_eq!(a[0].peak, 3.0);
     }
 
     #[test]

@@ -10,10 +10,10 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use roomsight_models::detector::{DetectorConfig, Parts};
 use roomsight_models::eval::{Evaluation, JudgedIncident, evaluate, read_faults};
-use roomsight_models::features::{FeatureRange, window_features};
+use roomsight_models::features::FeatureRange;
 use roomsight_models::model::{Model, ModelConfig};
 use roomsight_models::series::{read_series, score_series, write_scored};
-use roomsight_pipeline::detect::lake_dates;
+use roomsight_pipeline::detect::{lake_dates, model_features};
 use roomsight_pipeline::incidents::IncidentStore;
 use roomsight_queries::{Catalog, CatalogOptions};
 
@@ -197,7 +197,8 @@ fn train(args: TrainArgs) -> anyhow::Result<ExitCode> {
             to: args.to.unwrap_or(dates.to),
             window_secs: cfg.window_secs,
         };
-        let series = window_features(catalog.context(), &range)
+        // As detection sees them: without the windows inside update and maintenance windows.
+        let series = model_features(&catalog, &range)
             .await
             .context("while computing the training features")?;
         tokio::task::spawn_blocking(move || Model::train(&series, &cfg))

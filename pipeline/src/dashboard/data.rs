@@ -25,7 +25,7 @@ use tracing::warn;
 use super::error::{DashboardError, Result};
 use super::model::{
     Dashboard, Headline, HealthDay, ImpactWeek, IncidentDay, ModelFailures, ModelReliability,
-    Reliability, ReleaseVerdict, RingCompliance, RoomReliability, SiteHealth,
+    ReleaseVerdict, Reliability, RingCompliance, RoomReliability, SiteHealth,
 };
 
 const OVERVIEW: &str = dashboard::OVERVIEW;

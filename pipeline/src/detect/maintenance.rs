@@ -12,7 +12,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use roomsight_models::alarm::Micros;
 use roomsight_models::columns::{ints, strings};
+use roomsight_models::features::{self, PeripheralSeries};
 use roomsight_queries::Catalog;
 use serde_json::Value;
 
@@ -64,8 +66,55 @@ impl ActiveWindow {
     }
 }
 
+impl ActiveWindow {
+    /// Whether the window says the peripheral's drop-outs and readings are expected: it covers
+    /// the peripheral (same room; the peripheral, its room system or the whole room) and
+    /// silences `peripheral_disconnected` or `peripheral_degrading` (or every kind). Its own
+    /// firmware update does; so does an app or OS update restarting its room system.
+    fn excuses(&self, s: &PeripheralSeries) -> bool {
+        self.room_id == s.room_id
+            && self
+                .device_id
+                .as_deref()
+                .is_none_or(|d| d == s.device_id || d == s.peripheral_id)
+            && self.kinds.as_ref().is_none_or(|k| {
+                k.contains(&Kind::PeripheralDisconnected) || k.contains(&Kind::PeripheralDegrading)
+            })
+    }
+}
+
+/// Leaves out of every series the windows (of `window` microseconds) that overlap a window
+/// excusing it ([`ActiveWindow::excuses`]), so no detector of the model takes an update's
+/// drop-outs, re-enumerations or readings as evidence
+/// ([`roomsight_models::features::leave_out_excused`]). The window filter ([`honour`]) still
+/// decides where conditions open: a peripheral that stays away past the window opens
+/// `peripheral_disconnected` at its end. Returns how many windows were left out.
+pub fn leave_out_excused(
+    series: &mut [PeripheralSeries],
+    windows: &[ActiveWindow],
+    window: Micros,
+) -> usize {
+    let mut by_room: HashMap<&str, Vec<&ActiveWindow>> = HashMap::new();
+    for w in windows {
+        by_room.entry(w.room_id.as_str()).or_default().push(w);
+    }
+    let mut left_out = 0;
+    for s in series.iter_mut() {
+        let Some(room) = by_room.get(s.room_id.as_str()) else {
+            continue;
+        };
+        let periods: Vec<(Micros, Micros)> = room
+            .iter()
+            .filter(|w| w.excuses(s))
+            .map(|w| (w.from.timestamp_micros(), w.to.timestamp_micros()))
+            .collect();
+        left_out += features::leave_out_excused(s, &periods, window);
+    }
+    left_out
+}
+
 /// Every window of `effective_maintenance_windows`.
-pub(crate) async fn windows(catalog: &Catalog) -> Result<Vec<ActiveWindow>> {
+pub async fn windows(catalog: &Catalog) -> Result<Vec<ActiveWindow>> {
     let rule = "maintenance_windows";
     let df = catalog
         .query(WINDOWS, &[])
@@ -417,6 +466,73 @@ mod tests {
             again.iter().map(|o| o.start).collect::<Vec<_>>(),
             vec![t(-120), t(30)]
         );
+    }
+
+    /// A camera of room-1 on dev-1 with a drop-out in each of 96 windows of 15 minutes.
+    fn camera(peripheral: &str) -> PeripheralSeries {
+        PeripheralSeries {
+            peripheral_id: peripheral.into(),
+            device_id: "dev-1".into(),
+            room_id: "room-1".into(),
+            kind: "room_camera".into(),
+            make: "Acme".into(),
+            model: "Cam".into(),
+            firmwares: vec!["1.0".into()],
+            windows: (0..96)
+                .map(|i| roomsight_models::features::Window {
+                    start: t(0).timestamp_micros() + i * W15,
+                    firmware: 0,
+                    reports: 3,
+                    connected: 3,
+                    disconnects: 1,
+                    errors: 0,
+                    metrics: [f32::NAN; 7],
+                })
+                .collect(),
+        }
+    }
+
+    const W15: Micros = 900_000_000;
+
+    #[test]
+    fn update_time_dropouts_are_left_out_of_the_models_evidence() {
+        // The camera's own firmware window 0–30 min covers windows 0 and 1; another
+        // peripheral's window and a window that silences only device_offline change nothing.
+        let mut other = firmware_window(120, 150);
+        other.device_id = Some("mic-1".into());
+        let mut offline_only = firmware_window(240, 270);
+        offline_only.device_id = None;
+        offline_only.kinds = Some(vec![Kind::DeviceOffline]);
+        let mut series = vec![camera("cam-1"), camera("mic-1")];
+        let left = leave_out_excused(
+            &mut series,
+            &[firmware_window(0, 30), other, offline_only],
+            W15,
+        );
+        // cam-1 loses windows 0 and 1, mic-1 windows 8 and 9.
+        assert_eq!(left, 4);
+        assert_eq!(series[0].windows.len(), 94);
+        assert_eq!(series[0].windows[0].start, t(30).timestamp_micros());
+        assert_eq!(series[1].windows.len(), 94);
+        assert_eq!(series[1].windows[8].start, t(150).timestamp_micros());
+    }
+
+    #[test]
+    fn a_room_system_update_window_excuses_its_peripherals() {
+        let app = ActiveWindow {
+            window_id: "update:upd-2".into(),
+            room_id: "room-1".into(),
+            device_id: Some("dev-1".into()),
+            kinds: Some(vec![
+                Kind::DeviceOffline,
+                Kind::PeripheralDisconnected,
+                Kind::SignedOut,
+            ]),
+            from: t(0),
+            to: t(20),
+        };
+        let mut series = vec![camera("cam-1")];
+        assert_eq!(leave_out_excused(&mut series, &[app], W15), 2);
     }
 
     /// The `opened` event of an incident opened at `o.start`, seen until `last_seen`.

@@ -30,7 +30,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 use roomsight_models::columns::strings;
-use roomsight_models::features::{FeatureRange, window_features};
+use roomsight_models::features::{FeatureRange, PeripheralSeries, window_features};
 use roomsight_models::model::Model;
 use roomsight_queries::Catalog;
 use tracing::instrument;
@@ -91,6 +91,33 @@ pub async fn detect(
     model: &Model,
     cfg: &DetectConfig,
 ) -> Result<Detection> {
+    let windows = maintenance::windows(catalog).await?;
+    detect_with_windows(catalog, range, model, cfg, &windows).await
+}
+
+/// The model's window features over `range`, without the windows that maintenance and update
+/// windows excuse ([`maintenance::leave_out_excused`]): what the model is trained and run on.
+pub async fn model_features(
+    catalog: &Catalog,
+    range: &FeatureRange,
+) -> Result<Vec<PeripheralSeries>> {
+    let windows = maintenance::windows(catalog).await?;
+    let mut series = window_features(catalog.context(), range).await?;
+    maintenance::leave_out_excused(
+        &mut series,
+        &windows,
+        i64::from(range.window_secs.max(1)) * 1_000_000,
+    );
+    Ok(series)
+}
+
+async fn detect_with_windows(
+    catalog: &Catalog,
+    range: DateRange,
+    model: &Model,
+    cfg: &DetectConfig,
+    windows: &[maintenance::ActiveWindow],
+) -> Result<Detection> {
     let read = DateRange {
         from: minus_days(range.from, cfg.lookback_days),
         to: range.to,
@@ -116,7 +143,9 @@ pub async fn detect(
         to: read.to,
         window_secs: model.config.window_secs,
     };
-    let series = window_features(catalog.context(), &features).await?;
+    let mut series = window_features(catalog.context(), &features).await?;
+    // Update-time drop-outs and readings are no evidence for the model's detectors.
+    maintenance::leave_out_excused(&mut series, windows, model.config.window());
     let alarms = model.detect(&series);
     conditions.extend(anomaly::conditions(&series, alarms, now));
 
@@ -174,13 +203,13 @@ pub async fn detect_and_apply(
     model: &Model,
     cfg: &DetectConfig,
 ) -> Result<(Detection, Vec<IncidentEvent>)> {
-    let mut detection = detect(catalog, range, model, cfg).await?;
+    let windows = maintenance::windows(catalog).await?;
+    let mut detection = detect_with_windows(catalog, range, model, cfg, &windows).await?;
     let Some(now) = detection.now else {
         return Ok((detection, Vec::new()));
     };
     let zones = room_zones(catalog).await?;
     let zone = |room: &str| zones.get(room).copied().unwrap_or(chrono_tz::UTC);
-    let windows = maintenance::windows(catalog).await?;
     let recorded = crate::incidents::incidents(store).await?;
     let observed_from = detection.observed_from.unwrap_or(now);
     let (observations, held) = maintenance::honour(
