@@ -7,7 +7,8 @@
 #
 # Builds the release binary (ROOMSIGHT_BIN overrides it), simulates the fleet once into a
 # cache directory (ROOMSIGHT_BENCH_DIR, default ~/.cache/roomsight/bench), ingests, loads the
-# room directory and compacts it once (timed), then runs every report: range reports over all
+# room directory and compacts it once (timed), runs detection once (untimed, so the reports built
+# on incidents have some), then runs every report: range reports over all
 # simulated days, snapshot reports as of noon UTC on the last day. REPEAT=N keeps the best of N
 # runs per report; REPORTS=a,b runs only those. DuckDB comes from the venv scripts/test makes
 # (~/.cache/roomsight/venv; PYTHON overrides it). The script fails if the lake's distinct event
@@ -46,6 +47,10 @@ if [ ! -f "$work/lake.done" ]; then
   step compact "$ROOMSIGHT_BIN" compact --lake "$work/lake"
   "$python" benches/scripts/check_lake.py --lake "$work/lake" --bin "$ROOMSIGHT_BIN" \
     --input "$work/fleet/events.ndjson"
+  # Detection once, so the reports built on incidents (incident_summary, room health, meeting
+  # impact, failure statistics) have incidents to count; untimed here (detect_eval.sh times it).
+  "$ROOMSIGHT_BIN" detect --lake "$work/lake" --from "$start" \
+    --to "$(date -u -d "$start + $((days - 1)) days" +%F)" > "$work/detect.out"
   touch "$work/lake.done"
 fi
 
