@@ -6,7 +6,8 @@ compares every row with what `roomsight report` gives on the same lake.
 Nothing here is taken from queries/sql: the definitions (docs/reports.md, "Room health, meeting
 impact and failure statistics") are recomputed with DuckDB for reading and grouping and plain
 Python for the interval arithmetic (unions as merged interval lists, Python's zoneinfo for the
-local windows). Floats must agree within 0.01 % (relative), everything else exactly; the four
+local windows). room_health_daily subtracts the room's explicit maintenance windows (folded here
+from the lake's maintenance_window_events) as |A| - |A ∩ M|. Floats must agree within 0.01 % (relative), everything else exactly; the four
 split columns must add up to business_minutes on every row of roomsight's utilization_daily.
 
     health_recompute.py --lake L --bin target/debug/roomsight --from 2026-10-01 --to 2026-10-14
@@ -55,6 +56,12 @@ def connect(lake: Path):
             con.execute(f"CREATE TABLE {table} (room_id VARCHAR, date DATE)")
     con.execute(f"CREATE VIEW rooms AS SELECT * FROM read_parquet('{lake}/rooms/rooms.parquet')")
     con.execute(f"CREATE VIEW incident_events AS SELECT * FROM read_parquet('{lake}/incidents/events/*.parquet')")
+    if list((lake / "maintenance_windows").glob("*.parquet")):
+        con.execute(
+            f"CREATE VIEW maintenance_window_events AS SELECT * FROM read_parquet('{lake}/maintenance_windows/*.parquet')")
+    else:
+        con.execute('CREATE TABLE maintenance_window_events (window_id VARCHAR, event VARCHAR, room_id VARCHAR, '
+                    '"from" TIMESTAMPTZ, "to" TIMESTAMPTZ)')
     return con
 
 
@@ -142,6 +149,20 @@ class Facts:
                 end = us(evs[k + 1][9]) if k + 1 < len(evs) else FOREVER
                 if e[5] == "open" and e[4] == "critical" and end > start:
                     self.critical[e[6]].append((start, end, iid))
+        # maintenance windows per room: [from, to) as the room's windows stand (incidents.md: a
+        # window ended early has its `to` moved to the end time; the earliest such end wins)
+        windows = {}
+        for wid, event, room, frm, to in con.execute(
+            'SELECT window_id, event, room_id, "from", "to" FROM maintenance_window_events'
+        ).fetchall():
+            w = windows.setdefault(wid, {"room": None, "from": None, "to": []})
+            if event == "created":
+                w["room"], w["from"] = room, us(frm)
+            w["to"].append(us(to))
+        self.maintenance = defaultdict(list)
+        for w in windows.values():
+            if w["room"] is not None and min(w["to"]) > w["from"]:
+                self.maintenance[w["room"]].append((w["from"], min(w["to"])))
         seen = set()
         for table in ["heartbeats", "peripheral_states", "meetings", "bookings", "updates", "enrollments", "logs"]:
             seen |= {r[0] for r in con.execute(
@@ -176,7 +197,11 @@ def room_health(facts: Facts):
         for d in days(facts.frm, facts.to):
             lo, hi = local_instant_us(d, HEALTH[0], tz), local_instant_us(d, HEALTH[1], tz)
             segs = [(a, b, i) for a, b, i in facts.critical.get(room, []) if a < hi and b > lo]
-            affected = minutes(length(clip([(a, b) for a, b, _ in segs], lo, hi)))
+            # |A \ M| as |A| - |A ∩ M| (the SQL takes |A ∪ M| - |M|): explicit windows of the
+            # room only, any device and kind; not the implicit windows of updates
+            covered = clip([(a, b) for a, b, _ in segs], lo, hi)
+            planned = clip(facts.maintenance.get(room, []), lo, hi)
+            affected = minutes(length(covered) - intersection_length(covered, planned))
             rows[(room, d.isoformat())] = {
                 "window_minutes": minutes(hi - lo),
                 "affected_minutes": affected,
@@ -184,6 +209,18 @@ def room_health(facts: Facts):
                 "incidents": len({i for _, _, i in segs}),
             }
     return rows
+
+
+def maintenance_minutes(facts: Facts) -> int:
+    """Critical minutes (inside health windows) that maintenance windows take away, in total."""
+    total = 0
+    for room, planned in facts.maintenance.items():
+        tz = facts.tz(room)
+        for d in days(facts.frm, facts.to):
+            lo, hi = local_instant_us(d, HEALTH[0], tz), local_instant_us(d, HEALTH[1], tz)
+            covered = clip([(a, b) for a, b, _ in facts.critical.get(room, [])], lo, hi)
+            total += minutes(length(covered)) - minutes(length(covered) - intersection_length(covered, clip(planned, lo, hi)))
+    return total
 
 
 def room_health_summary(daily):
@@ -421,6 +458,10 @@ def main():
     print(f"utilization_daily: the four split columns add up to business_minutes on all {adds} rows"
           if not failed else "MISMATCHES (see above)")
     nonzero = sum(1 for r in daily.values() if r["affected_minutes"] > 0)
+    facts = Facts(connect(args.lake), frm, to)
+    windows = sum(len(w) for w in facts.maintenance.values())
+    print(f"maintenance: {windows} windows in {len(facts.maintenance)} rooms subtract "
+          f"{maintenance_minutes(facts)} critical minutes from room_health_daily")
     print(f"facts: {len(daily)} room-days, {nonzero} with affected minutes, {sum(not r['healthy'] for r in daily.values())} unhealthy; "
           f"{len(impact)} bookings hit, {sum(not r['held'] for r in impact.values())} lost; "
           f"{sum(r['failures'] for r in failures.values())} failures in {len(failures)} groups")

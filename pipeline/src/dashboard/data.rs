@@ -833,6 +833,29 @@ async fn update_compliance(
     Ok((by_ring.into_values().collect(), source.into()))
 }
 
+/// `1.20 vs 0.85 · ratio 1.41 · p 0.214`: the rates per 100 device-days after the update and in
+/// the control, their ratio and the p-value, `-` where a value is undefined (no device-days).
+fn short_evidence(r: &crate::gate::ImpactRow) -> String {
+    let num = |v: f64, digits: usize| {
+        if v.is_finite() {
+            format!("{v:.digits$}")
+        } else {
+            "-".to_owned()
+        }
+    };
+    let p = if r.p_value.is_finite() && r.p_value < 0.001 {
+        format!("{:.1e}", r.p_value)
+    } else {
+        num(r.p_value, 3)
+    };
+    format!(
+        "{} vs {} · ratio {} · p {p}",
+        num(r.rate_after, 2),
+        num(r.rate_control, 2),
+        num(r.rate_ratio, 2)
+    )
+}
+
 /// Per ring and component, the newest version (version order) its targets took, with the
 /// update gate's verdict as of the period's end.
 async fn release_verdicts(
@@ -860,6 +883,7 @@ async fn release_verdicts(
             component,
             version: r.to_version.clone(),
             targets: u64::try_from(r.targets).unwrap_or(0),
+            evidence: short_evidence(r),
             verdict: r.verdict.as_str().to_owned(),
             why: r.why(),
         })

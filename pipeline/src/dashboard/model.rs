@@ -169,6 +169,9 @@ pub struct ReleaseVerdict {
     pub version: String,
     /// Treated targets in the ring.
     pub targets: u64,
+    /// The evidence in short: affected target-days per 100 device-days after the update and
+    /// in the concurrent control, the rate ratio and the p-value (`-` where undefined).
+    pub evidence: String,
     /// `promote`, `hold` or `halt`.
     pub verdict: String,
     /// Why, in one line.

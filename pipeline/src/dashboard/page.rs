@@ -1,4 +1,5 @@
-//! The HTML page: headline tiles and six chart cards, CSS inline, SVG inline, no script.
+//! The HTML page: headline tiles, the chart cards and the release verdict table; CSS inline, SVG
+//! inline, no script.
 
 use std::fmt::Write as _;
 
@@ -35,18 +36,20 @@ fn release_table(d: &Dashboard) -> String {
     }
     let mut t = String::from(
         "<table class=\"releases\"><tr><th>ring</th><th>component</th><th>version</th>\
-         <th>targets</th><th>verdict</th></tr>",
+         <th>targets</th><th>affected per 100 device-days: after vs control</th>\
+         <th>verdict</th></tr>",
     );
     for r in &d.releases {
         let _ = write!(
             t,
-            "<tr title=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+            "<tr title=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
              <td class=\"verdict-{}\">{}</td></tr>",
             escape(&r.why),
             escape(&r.ring),
             escape(&r.component),
             escape(&r.version),
             r.targets,
+            escape(&r.evidence),
             escape(&r.verdict),
             escape(&r.verdict)
         );
@@ -296,7 +299,7 @@ fn reliability_cards(html: &mut String, r: &Reliability) {
         &format!(
             "{range}share of rooms that critical incidents affected for at most 20 minutes between 05:00 and 21:00 local time"
         ),
-        &svg::line(&healthy, "%", "No room health yet"),
+        &svg::wide_line(&healthy, "%", "No room health yet"),
         true,
     ));
 
@@ -382,9 +385,14 @@ fn reliability_cards(html: &mut String, r: &Reliability) {
                 format!("{} · fw {}", m.model_label(), m.firmware),
                 mtbf,
                 format!(
-                    "MTBF {} h · {mttr} · {} failures",
+                    "MTBF {} h · {mttr} · {} {}",
                     svg::number(mtbf),
-                    m.failures
+                    m.failures,
+                    if m.failures == 1 {
+                        "failure"
+                    } else {
+                        "failures"
+                    }
                 ),
             ))
         })
@@ -394,7 +402,7 @@ fn reliability_cards(html: &mut String, r: &Reliability) {
         CHARTS[10],
         "MTBF and MTTR per model and firmware",
         "operating hours per failure (shortest first) and mean minutes to repair, peripherals that failed",
-        &svg::noted_bars(&models, colour::MAIN, "No peripheral failures recorded"),
+        &svg::long_noted_bars(&models, colour::MAIN, "No peripheral failures recorded"),
         false,
     ));
 }

@@ -189,12 +189,25 @@ pub fn noted_bars(rows: &[(String, f64, String)], fill: &str, empty: &str) -> St
     labelled_bars(&rows, fill, empty, BarLayout::NOTED)
 }
 
+/// As [`noted_bars`], for long labels whose last ` · ` part must stay readable (e.g.
+/// `room_camera · Logitech Rally Camera · fw 1.6.2`): a wider label column, shorter bars, and
+/// a label cut in its head, not its tail.
+pub fn long_noted_bars(rows: &[(String, f64, String)], fill: &str, empty: &str) -> String {
+    let rows: Vec<(&str, f64, String)> = rows
+        .iter()
+        .map(|(label, value, note)| (label.as_str(), *value, note.clone()))
+        .collect();
+    labelled_bars(&rows, fill, empty, BarLayout::LONG_LABELS)
+}
+
 /// Where a bar chart's labels end, how long its longest bar is and how much of a label it shows.
 #[derive(Clone, Copy)]
 struct BarLayout {
     label_w: f64,
     bar_w: f64,
     label_chars: usize,
+    /// Cut a long label before its last ` · ` part rather than at its end.
+    keep_tail: bool,
 }
 
 impl BarLayout {
@@ -203,12 +216,23 @@ impl BarLayout {
         label_w: 270.0,
         bar_w: 440.0,
         label_chars: 33,
+        keep_tail: false,
     };
-    /// Bars followed by a sentence, which needs room after the longest bar.
+    /// Bars followed by a sentence of up to ~42 characters, which needs room after the longest
+    /// bar (230 + 240 + 6 + ~270 stays inside the 800 wide view box).
     const NOTED: Self = Self {
         label_w: 230.0,
-        bar_w: 300.0,
+        bar_w: 240.0,
         label_chars: 28,
+        keep_tail: false,
+    };
+    /// Long labels (up to ~7.5 px a character at this size) and a sentence: 350 + 140 + 6 +
+    /// ~280.
+    const LONG_LABELS: Self = Self {
+        label_w: 350.0,
+        bar_w: 140.0,
+        label_chars: 44,
+        keep_tail: true,
     };
 }
 
@@ -227,6 +251,7 @@ fn labelled_bars(
         label_w,
         bar_w,
         label_chars,
+        keep_tail,
     } = layout;
     let row_h = 26.0;
     let max = rows.iter().map(|(_, v, _)| *v).fold(0.0, f64::max);
@@ -247,7 +272,11 @@ fn labelled_bars(
             label_w - 10.0,
             y + row_h / 2.0 + 4.0,
             colour::INK,
-            escape(&shorten(label, label_chars)),
+            escape(&if keep_tail {
+                shorten_head(label, label_chars)
+            } else {
+                shorten(label, label_chars)
+            }),
             y + 4.0,
             row_h - 8.0,
             escape(label),
@@ -354,11 +383,21 @@ fn heat(t: f64) -> String {
 
 /// A time series: the value per day as a line over a light area, with gridlines.
 pub fn line(points: &[(String, f64)], unit: &str, empty: &str) -> String {
+    line_of_width(points, unit, empty, 800.0)
+}
+
+/// As [`line`], for a card that spans the whole page: a wider view box, so that its text is
+/// drawn at the size of the half-width cards' text instead of being scaled up with the width.
+pub fn wide_line(points: &[(String, f64)], unit: &str, empty: &str) -> String {
+    line_of_width(points, unit, empty, 1640.0)
+}
+
+fn line_of_width(points: &[(String, f64)], unit: &str, empty: &str, width: f64) -> String {
     if points.is_empty() {
         return no_data(empty);
     }
     let max = nice_max(points.iter().map(|(_, v)| *v).fold(0.0, f64::max));
-    let (left, right, top, bottom) = (70.0, 780.0, 14.0, 230.0);
+    let (left, right, top, bottom) = (70.0, width - 20.0, 14.0, 230.0);
     let step = if points.len() > 1 {
         (right - left) / (points.len() - 1) as f64
     } else {
@@ -373,7 +412,7 @@ pub fn line(points: &[(String, f64)], unit: &str, empty: &str) -> String {
     };
     let y = |v: f64| bottom - (bottom - top) * v / max;
     let mut svg = format!(
-        "<svg class=\"chart\" viewBox=\"0 0 800 262\" role=\"img\" {FONT} font-size=\"12\">"
+        "<svg class=\"chart\" viewBox=\"0 0 {width} 262\" role=\"img\" {FONT} font-size=\"12\">"
     );
     svg.push_str(&grid_lines(left, right, top, bottom, max));
     let path: Vec<String> = points
@@ -531,6 +570,22 @@ fn shorten(text: &str, max: usize) -> String {
     cut
 }
 
+/// At most `max` characters, keeping the part after the last ` · ` whole when it fits and
+/// cutting the head before it instead, with an ellipsis.
+fn shorten_head(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    match text.rfind(" · ") {
+        Some(at) if text[at..].chars().count() + 2 <= max => {
+            let tail = &text[at..];
+            let head = shorten(&text[..at], max - tail.chars().count());
+            format!("{head}{tail}")
+        }
+        _ => shorten(text, max),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -542,6 +597,28 @@ mod tests {
         assert_eq!(nice_max(13.0), 20.0);
         assert_eq!(nice_max(230.0), 250.0);
         assert_eq!(nice_max(4_100.0), 5_000.0);
+    }
+
+    #[test]
+    fn long_labels_keep_their_last_part() {
+        let label = "communication_speaker · Jabra Speak 750 Conference Edition · fw 2.1.0.1234";
+        let cut = shorten_head(label, 44);
+        assert_eq!(cut.chars().count(), 44);
+        assert!(cut.ends_with(" · fw 2.1.0.1234"), "{cut}");
+        assert!(cut.starts_with("communication_speaker · Ja"), "{cut}");
+        assert_eq!(shorten_head("short · fw 1", 48), "short · fw 1");
+        // a tail too long to keep: cut at the end as usual
+        assert_eq!(shorten_head("ab · cdefghijklmnop", 8).chars().count(), 8);
+    }
+
+    #[test]
+    fn wide_lines_keep_the_text_size_of_narrow_ones() {
+        let points = [
+            ("2026-11-24".to_owned(), 90.0),
+            ("2026-11-25".to_owned(), 95.0),
+        ];
+        assert!(line(&points, "%", "none").contains("viewBox=\"0 0 800 262\""));
+        assert!(wide_line(&points, "%", "none").contains("viewBox=\"0 0 1640 262\""));
     }
 
     #[test]

@@ -126,6 +126,7 @@ fn sample() -> Dashboard {
             component: "firmware".into(),
             version: "2.4.1".into(),
             targets: 9,
+            evidence: "6.40 vs 0.90 · ratio 6.80 · p 2.1e-5".into(),
             verdict: "halt".into(),
             why: EVIL.into(),
         }],
@@ -185,6 +186,10 @@ fn the_rings_newest_releases_are_listed_with_their_verdicts() {
     let card = &html[at..at + html[at..].find("</section>").unwrap()];
     assert!(card.contains("<td>2.4.1</td>"), "{card}");
     assert!(card.contains("class=\"verdict-halt\">halt<"), "{card}");
+    assert!(
+        card.contains("<td>6.40 vs 0.90 · ratio 6.80 · p 2.1e-5</td>"),
+        "the evidence is shown, not only in the tooltip: {card}"
+    );
     assert!(!card.contains("<script>"), "the reason is escaped: {card}");
     let empty = render(&Dashboard::default());
     assert!(empty.contains("No release has been taken"));

@@ -11,6 +11,10 @@
 //!   event, kind, severity, state, room_id, device_id, peripheral_id, opened_at, event_at`, and
 //!   optionally `origin`, `summary`, `details`), in order per incident (their `seq` is their
 //!   order), written into the lake's incident store;
+//! - `maintenance.ndjson` (optional): maintenance windows, one a line (`room_id`, optional
+//!   `device_id` and `kind`, `from`, `to`, `reason`, `created_by`, `created_at`, and optionally
+//!   `ended_at`), added as `roomsight maintenance add` adds them at `created_at`, and ended early
+//!   at `ended_at` as `roomsight maintenance end` ends them;
 //! - `<report>.csv`: the expected rows, as `roomsight report <report> --format csv` prints them;
 //! - `README.md`: what the case covers and the expected values worked out by hand from the
 //!   definitions (the CSVs were checked against that arithmetic, not just blessed).
@@ -42,6 +46,7 @@ use roomsight_ingest::writer::{LakeWriter, WriterConfig};
 use roomsight_pipeline::incidents::{
     EventKind, IncidentEvent, IncidentStore, Kind, Origin, Severity, State,
 };
+use roomsight_pipeline::maintenance::{self, MaintenanceStore, NewWindow};
 use roomsight_pipeline::report::{Format, run_report, write_outputs, write_text};
 use roomsight_queries::reports::{ReportParams, Window};
 use roomsight_queries::{Catalog, CatalogOptions};
@@ -136,6 +141,46 @@ fn incident_events(path: &Path) -> Vec<IncidentEvent> {
     events
 }
 
+/// Adds (and, where a line says `ended_at`, ends) the maintenance windows of
+/// `maintenance.ndjson` through the same calls as `roomsight maintenance add|end`.
+fn maintenance_windows(path: &Path, store: &MaintenanceStore, runtime: &tokio::runtime::Runtime) {
+    let body = std::fs::read_to_string(path).unwrap();
+    for (i, raw) in body.lines().enumerate() {
+        let line = i + 1;
+        if raw.trim().is_empty() {
+            continue;
+        }
+        let v: Value = serde_json::from_str(raw)
+            .unwrap_or_else(|e| panic!("{} line {line}: {e}", path.display()));
+        let optional = |field: &str| v.get(field).and_then(Value::as_str).map(str::to_owned);
+        let new = NewWindow {
+            room_id: text(&v, "room_id", line),
+            device_id: optional("device_id"),
+            kind: optional("kind").map(|k| k.parse::<Kind>().unwrap()),
+            from: instant(&v, "from", line),
+            to: instant(&v, "to", line),
+            reason: text(&v, "reason", line),
+            created_by: text(&v, "created_by", line),
+        };
+        let window = runtime
+            .block_on(maintenance::add(
+                store,
+                new,
+                instant(&v, "created_at", line),
+            ))
+            .unwrap_or_else(|e| panic!("{} line {line}: {e}", path.display()));
+        if v.get("ended_at").is_some() {
+            runtime
+                .block_on(maintenance::end(
+                    store,
+                    &window.window_id,
+                    instant(&v, "ended_at", line),
+                ))
+                .unwrap_or_else(|e| panic!("{} line {line}: {e}", path.display()));
+        }
+    }
+}
+
 /// Loads a case's inputs into a fresh lake at `lake_dir`.
 fn load_case(case: &Path, lake_dir: &Path, runtime: &tokio::runtime::Runtime) {
     let url = lake_dir.display().to_string();
@@ -171,6 +216,11 @@ fn load_case(case: &Path, lake_dir: &Path, runtime: &tokio::runtime::Runtime) {
         runtime
             .block_on(store.append(&incident_events(&incidents)))
             .unwrap();
+    }
+    let maintenance = case.join("maintenance.ndjson");
+    if maintenance.is_file() {
+        let store = MaintenanceStore::new(Arc::clone(lake.store()));
+        maintenance_windows(&maintenance, &store, runtime);
     }
 }
 

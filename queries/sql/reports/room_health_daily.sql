@@ -12,18 +12,25 @@
 --                      an exact UTC window per room and date (960, or the real length when a
 --                      DST change falls inside it)
 --   affected_minutes   window minutes covered by the union of the room's critical open
---                      segments (overlaps count once), rounded down
+--                      segments (overlaps count once) and not covered by the union of the
+--                      room's maintenance windows, |A \ M|, rounded down
 --   healthy            affected_minutes <= 20
 --   incidents          distinct incidents with a critical open segment overlapping the window
 --                      (by a positive length)
 -- Unions are exact, as in utilization_daily: spans in microseconds, sorted by start, each adding
 -- only what lies beyond the furthest end before it (a running MAX window).
 --
--- Maintenance windows: not subtracted yet. The spans are labelled by set (`span_set`) so that
--- subtracting them is one more set: with M the window minutes of the room's maintenance windows
--- and A those of its critical segments, |A \ M| = |A ∪ M| - |M|, i.e. add the sets
--- 'maintenance' and 'affected_or_maintenance' to `spans` and take their difference in
--- `measured` instead of `affected_us`.
+-- Maintenance windows: M is the union of the room's windows of the `maintenance_windows` view
+-- (room_id = the room: windows for the whole room and windows naming one of its devices, of any
+-- kind; a window ended early ends at its moved `to`), clipped to the health window. The spans are
+-- labelled by set (`span_set`): with A the critical segments, |A \ M| = |A ∪ M| - |M|, so
+-- `spans` carries the sets 'maintenance' (M) and 'affected_or_maintenance' (A and M together),
+-- each unioned on its own, and `measured` takes their difference, never below 0 (with no
+-- window, M is empty and this is |A|).
+-- Only explicit windows are subtracted, not the implicit windows of updates in progress
+-- (`update_windows`): those already keep detection from opening the incidents they silence,
+-- and a critical incident that opens anyway during an update (update_failed, or a condition
+-- that outlasts the window) is an outage people live with; a failed update must count.
 --
 -- Cases docs/reports.md leaves open, and what this file does:
 -- * Rooms: every room of the directory, plus every room_id with a telemetry event on a UTC date
@@ -124,8 +131,25 @@ critical_spans AS (
         AND cs.segment_start < rd.window_end
         AND (cs.segment_end IS NULL OR cs.segment_end > rd.window_start)
 ),
+maintenance_spans AS (
+    SELECT
+        rd.room_id,
+        rd.local_day,
+        GREATEST(mw."from", rd.window_start) AS span_start,
+        LEAST(mw."to", rd.window_end) AS span_end
+    FROM maintenance_windows AS mw
+    JOIN room_days AS rd
+        ON rd.room_id = mw.room_id
+        AND mw."from" < rd.window_end
+        AND mw."to" > rd.window_start
+        AND mw."to" > mw."from"
+),
 spans AS (
-    SELECT room_id, local_day, 'affected' AS span_set, span_start, span_end FROM critical_spans
+    SELECT room_id, local_day, 'maintenance' AS span_set, span_start, span_end FROM maintenance_spans
+    UNION ALL
+    SELECT room_id, local_day, 'affected_or_maintenance' AS span_set, span_start, span_end FROM critical_spans
+    UNION ALL
+    SELECT room_id, local_day, 'affected_or_maintenance' AS span_set, span_start, span_end FROM maintenance_spans
 ),
 spans_ordered AS (
     SELECT
@@ -153,7 +177,8 @@ coverage AS (
     SELECT
         room_id,
         local_day,
-        SUM(CASE WHEN span_set = 'affected' THEN added_us ELSE 0 END) AS affected_us
+        SUM(CASE WHEN span_set = 'maintenance' THEN added_us ELSE 0 END) AS maintenance_us,
+        SUM(CASE WHEN span_set = 'affected_or_maintenance' THEN added_us ELSE 0 END) AS either_us
     FROM (
         SELECT
             room_id,
@@ -174,7 +199,8 @@ measured AS (
         rd.room_id,
         rd.local_day,
         CAST(FLOOR(ROUND((date_part('epoch', rd.window_end) - date_part('epoch', rd.window_start)) * 1000000) / 60000000) AS BIGINT) AS window_minutes,
-        CAST(FLOOR(COALESCE(c.affected_us, 0) / 60000000) AS BIGINT) AS affected_minutes,
+        -- |A \ M| = |A ∪ M| - |M|; without a maintenance window that is |A|
+        CAST(FLOOR(GREATEST(0, COALESCE(c.either_us, 0) - COALESCE(c.maintenance_us, 0)) / 60000000) AS BIGINT) AS affected_minutes,
         COALESCE(ic.incidents, 0) AS incidents
     FROM room_days AS rd
     LEFT JOIN coverage AS c ON c.room_id = rd.room_id AND c.local_day = rd.local_day
