@@ -114,9 +114,10 @@ fn gate(args: GateArgs) -> anyhow::Result<ExitCode> {
         if !alongside.is_empty() {
             let names: Vec<String> = alongside.iter().map(|r| r.release()).collect();
             println!(
-                "note: {} halted too, in the same ring within a week: this release is charged \
-                 with its room systems' peripheral incidents, so it may share that firmware's \
-                 blame; judge the firmware first (docs/maintenance-and-updates.md)",
+                "note: {} is halted too, its first update within a week of this release's: \
+                 this release is charged with its room systems' peripheral incidents as well, \
+                 so it may be sharing that firmware's blame; judge the firmware first \
+                 (docs/maintenance-and-updates.md)",
                 names.join(", ")
             );
         }
