@@ -13,7 +13,9 @@ independent recomputation.
    prints, per release and ring, the verdict; checks that every bad release is `halt` in the
    first ring it reached with at least 5 targets, and that every good release with enough data
    (5 targets, 5 device-days after and in the control) is `promote`. `roomsight updates gate`
-   is run for each checked row and its exit code compared with the verdict's.
+   is run for each checked row and its exit code compared with the verdict's. Rows are noted
+   when the estate's bad day (faults.csv `estate_outage`) falls inside them, and when a good
+   release halts in a ring where a bad firmware release began within the same week.
 Exit status 0 when everything holds, 1 otherwise. Needs duckdb (the benches venv).
 """
 
@@ -244,6 +246,37 @@ def main():
     ok = ok and mismatches == 0
 
     releases = list(csv.DictReader(open(args.fleet / "releases.csv")))
+    # Notes after a row: `estate outage inside` when the estate's bad day (faults.csv
+    # `estate_outage`) falls in the first target's after interval; for a good release that is
+    # halted, the bad firmware releases whose wave began in the same ring within a week (they
+    # share its blame: an app, OS or agent release is charged with its room systems'
+    # peripheral incidents too).
+    outages = sorted({
+        epoch(dt.datetime.fromisoformat(f["start"].replace("Z", "+00:00")))
+        for f in csv.DictReader(open(args.fleet / "faults.csv"))
+        if f["fault_type"] == "estate_outage"
+    })
+    bad_firmware = [r for r in releases if r["bad"] == "true" and r["component"] == "firmware"]
+
+    def ring_start(rel, ring):
+        t = rel[f"{ring}_start"]
+        return epoch(dt.datetime.fromisoformat(t.replace("Z", "+00:00"))) if t else None
+
+    def notes(rel, ring, row):
+        out = []
+        first = row["first_update_at"]
+        if first:
+            t0 = epoch(dt.datetime.fromisoformat(first.replace("Z", "+00:00").replace(" ", "T")))
+            if any(t0 <= o < t0 + 7 * DAY for o in outages):
+                out.append("estate outage inside")
+        mine = ring_start(rel, ring)
+        if row["verdict"] == "halt" and rel["component"] != "firmware" and rel["bad"] != "true" and mine is not None:
+            for b in bad_firmware:
+                theirs = ring_start(b, ring)
+                if theirs is not None and abs(theirs - mine) < 7 * DAY:
+                    out.append(f"same ring and week as bad firmware {b['line']} {b['to_version']}")
+        return "; ".join(out)
+
     print()
     print(f"{'component':<17} {'line':<28} {'version':<14} {'bad':<5} {'ring':<10} {'targets':>7} "
           f"{'days_after':>10} {'aff_after':>9} {'days_ctrl':>9} {'aff_ctrl':>8} {'ratio':>7} {'p_value':>9} "
@@ -284,7 +317,8 @@ def main():
             print(f"{rel['component']:<17} {rel['line'][:28]:<28} {rel['to_version']:<14} {str(bad).lower():<5} "
                   f"{ring:<10} {targets:>7} {fmt(row['device_days_after'], 1):>10} {row['affected_days_after']:>9} "
                   f"{fmt(row['device_days_control'], 1):>9} {row['affected_days_control']:>8} "
-                  f"{fmt(row['rate_ratio'], 2):>7} {fmt(row['p_value'], 4):>9} {row['verdict']:<8} {gate:>4} {check}")
+                  f"{fmt(row['rate_ratio'], 2):>7} {fmt(row['p_value'], 4):>9} {row['verdict']:<8} {gate:>4} {check}"
+                  + (f" [{note}]" if (note := notes(rel, ring, row)) else ""))
     print()
     print("ALL CHECKS HOLD" if ok else "SOME CHECKS FAILED")
     return 0 if ok else 1

@@ -34,7 +34,8 @@ pub struct SimConfig {
     /// Injected faults per peripheral per week (`gradual_degradation`,
     /// `intermittent_disconnects`, `sudden_failure`); room systems go `device_offline` at twice
     /// this rate per device per week, and when it is positive one firmware rollout regresses
-    /// (`post_update_regression`). 0 simulates a fault-free fleet (noise only).
+    /// (`post_update_regression`) and the estate has one bad day (`estate_outage`: most room
+    /// systems offline at once for a few hours). 0 simulates a fault-free fleet (noise only).
     pub fault_rate: f64,
 }
 

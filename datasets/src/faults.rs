@@ -3,10 +3,10 @@
 //! Each peripheral gets faults at the configured rate (a Poisson count over its managed time):
 //! `gradual_degradation` (metrics drift for hours to days, then it fails), `intermittent_disconnects`
 //! (several short drop-outs a day over a period) and `sudden_failure` (it drops out until
-//! fixed). `device_offline` is planned with the room system ([`crate::power`]) and
-//! `post_update_regression` with the rollouts ([`crate::updates`]). Every peripheral, faulty or
-//! not, also gets the odd single short disconnect, so a detector cannot win by flagging any
-//! change.
+//! fixed). `device_offline` and `estate_outage` are planned with the room system
+//! ([`crate::power`]) and `post_update_regression` with the rollouts ([`crate::updates`]).
+//! Every peripheral, faulty or not, also gets the odd single short disconnect, so a detector
+//! cannot win by flagging any change.
 
 use std::fmt;
 
@@ -31,16 +31,20 @@ pub enum FaultType {
     SuddenFailure,
     /// The room system sends nothing for 20 minutes to hours.
     DeviceOffline,
+    /// The estate's bad day: a network outage that takes most room systems offline at once for
+    /// a few hours (one row per room system it took offline).
+    EstateOutage,
 }
 
 impl FaultType {
     /// Every fault type.
-    pub const ALL: [FaultType; 5] = [
+    pub const ALL: [FaultType; 6] = [
         FaultType::GradualDegradation,
         FaultType::IntermittentDisconnects,
         FaultType::PostUpdateRegression,
         FaultType::SuddenFailure,
         FaultType::DeviceOffline,
+        FaultType::EstateOutage,
     ];
 
     /// The name in `faults.csv`.
@@ -51,6 +55,7 @@ impl FaultType {
             FaultType::PostUpdateRegression => "post_update_regression",
             FaultType::SuddenFailure => "sudden_failure",
             FaultType::DeviceOffline => "device_offline",
+            FaultType::EstateOutage => "estate_outage",
         }
     }
 
@@ -69,7 +74,7 @@ impl fmt::Display for FaultType {
 /// One labelled fault: a row of `faults.csv`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fault {
-    /// The faulty peripheral; `None` for `device_offline`.
+    /// The faulty peripheral; `None` for `device_offline` and `estate_outage`.
     pub peripheral_id: Option<String>,
     /// The room system.
     pub device_id: String,

@@ -55,6 +55,7 @@ impl Fleet {
             window,
             rollouts: &rollouts,
             site_trouble: &site_trouble,
+            estate_outage: crate::power::estate_outage(&window, &rollouts),
         };
 
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get());

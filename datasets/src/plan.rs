@@ -124,21 +124,15 @@ pub(crate) struct FleetContext<'a> {
     pub(crate) rollouts: &'a [Rollout],
     /// Per site, when its network makes calls poor.
     pub(crate) site_trouble: &'a [Vec<Span>],
+    /// The estate's bad day, if any: most room systems go offline at once.
+    pub(crate) estate_outage: Option<Span>,
 }
 
 /// Plans one room.
 pub(crate) fn plan_room(room: &Room, ctx: &FleetContext<'_>, unenroll: bool) -> RoomPlan {
     let w = &ctx.window;
-    let mut offline = Vec::new();
-    let mut power = PowerPlan::plan(room, w, unenroll, &mut offline);
-    let mut faults: Vec<FaultRow> = offline
-        .into_iter()
-        .map(|span| FaultRow {
-            fault_type: faults::FaultType::DeviceOffline,
-            slot: None,
-            span,
-        })
-        .collect();
+    let mut faults: Vec<FaultRow> = Vec::new();
+    let mut power = PowerPlan::plan(room, w, unenroll, ctx.estate_outage, &mut faults);
     let mut peripherals = faults::plan_peripherals(room, &power, w, &mut faults);
 
     let platform = room.system.platform();

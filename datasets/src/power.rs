@@ -1,14 +1,22 @@
 //! A room system's life: enrollment, reboots (nightly maintenance or random), offline periods
-//! (`device_offline` faults), sign-outs, and unenrollment.
+//! (`device_offline` faults and the estate's bad day, `estate_outage`), sign-outs, and
+//! unenrollment.
 //!
 //! While a room system is down it sends nothing, neither heartbeats nor peripheral states; a
 //! reboot restarts `uptime_s`, a network outage does not.
 
+use roomsight_ingest::vocab::DevicePlatform;
+
 use crate::clock::{
     DAY, HOUR, MIN, Ms, SEC, Span, hours, local_date, local_ms, merge_spans, minutes, span_at,
 };
-use crate::estate::Room;
+use crate::estate::{Ring, Room};
+use crate::faults::{FaultRow, FaultType};
 use crate::rng::{Rng, Stream};
+use crate::updates::{Line, Rollout};
+
+/// The share of room systems the estate's bad day takes offline.
+const ESTATE_OUTAGE_SHARE: f64 = 0.8;
 
 /// Why a room system was not sending.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,9 +85,43 @@ impl Window {
     }
 }
 
+/// The estate's bad day, when faults are on: a network outage (a core switch, the internet
+/// breakout, a DNS failure) that takes most room systems offline at once for 2–4 hours. It falls
+/// two days after the Teams Rooms app release for Windows (the most common room system)
+/// reached its pilot ring — the first ring with enough rooms to judge it — so the update gate
+/// has a good release whose rooms live through the bad day next to a concurrent control that
+/// lives through it too. Without that release, the admin agent's pilot wave is used; a short
+/// simulation that ends before then has it on its last day.
+pub(crate) fn estate_outage(w: &Window, rollouts: &[Rollout]) -> Option<Span> {
+    if w.fault_rate <= 0.0 {
+        return None;
+    }
+    let good = |line: Line| {
+        rollouts
+            .iter()
+            .find(move |r| r.line == line && r.regression.is_none())
+    };
+    let anchor =
+        good(Line::TeamsApp(DevicePlatform::Windows)).or_else(|| good(Line::AdminAgent))?;
+    let mut rng = Rng::stream(w.seed, u64::MAX, Stream::EstateOutage);
+    let day = (anchor.ring_start[Ring::Pilot as usize] + 2 * DAY).min(w.end - DAY);
+    let day = day.div_euclid(DAY) * DAY;
+    let start = day + hours(rng.uniform(13.0, 16.0));
+    let s = Span::new(start, start + hours(rng.uniform(2.0, 4.0)));
+    (s.start > w.start + 2 * HOUR && s.end < w.end - 2 * HOUR).then_some(s)
+}
+
 impl PowerPlan {
-    /// Plans a room system's availability; `unenroll` makes it leave management partway.
-    pub(crate) fn plan(room: &Room, w: &Window, unenroll: bool, offline: &mut Vec<Span>) -> Self {
+    /// Plans a room system's availability; `unenroll` makes it leave management partway, and
+    /// `outage` is the estate's bad day, if any ([`estate_outage`]). Its outages go to
+    /// `offline` as fault rows (`device_offline`, `estate_outage`).
+    pub(crate) fn plan(
+        room: &Room,
+        w: &Window,
+        unenroll: bool,
+        outage: Option<Span>,
+        offline: &mut Vec<FaultRow>,
+    ) -> Self {
         let mut rng = Rng::stream(w.seed, room.index as u64, Stream::Power);
         let enrolled_at = w.start + rng.range_i64(SEC, 20 * SEC);
         let span = w.end - w.start;
@@ -91,8 +133,29 @@ impl PowerPlan {
         let life = Span::new(enrolled_at, active_end);
         let initial_boot = enrolled_at - hours(rng.uniform(0.2, 12.0) * 24.0);
 
-        // Injected outages first, so reboots make way for them.
+        // Injected outages first, so reboots make way for them: the estate's bad day, then
+        // the room's own.
         let mut downs: Vec<Down> = Vec::new();
+        if let Some(o) = outage {
+            // Its own stream, so the rest of the room's plan draws as it would without it.
+            let mut hit = Rng::stream(w.seed, room.index as u64, Stream::EstateOutage);
+            let s = Span::new(o.start, o.end + hit.range_i64(0, 20 * MIN));
+            if hit.bernoulli(ESTATE_OUTAGE_SHARE)
+                && s.start >= enrolled_at + HOUR
+                && s.end + 30 * MIN < active_end
+            {
+                downs.push(Down {
+                    span: s,
+                    cause: DownCause::Offline,
+                    boot: None,
+                });
+                offline.push(FaultRow {
+                    fault_type: FaultType::EstateOutage,
+                    slot: None,
+                    span: s,
+                });
+            }
+        }
         let n_offline = rng.poisson(2.0 * w.fault_rate * Window::weeks_of(life));
         for _ in 0..n_offline {
             let len = minutes(rng.log_uniform(20.0, 360.0));
@@ -113,7 +176,11 @@ impl PowerPlan {
                 cause: DownCause::Offline,
                 boot,
             });
-            offline.push(s);
+            offline.push(FaultRow {
+                fault_type: FaultType::DeviceOffline,
+                slot: None,
+                span: s,
+            });
         }
 
         let windows = room.system.platform() == roomsight_ingest::vocab::DevicePlatform::Windows;

@@ -38,6 +38,8 @@ pub(crate) enum Stream {
     /// What an applied update does to its target (update-time disconnects, a bad release's
     /// failures); separate from [`Stream::Updates`] so step outcomes stay as they were.
     UpdateEffects,
+    /// The estate's bad day: when it falls (fleet-wide) and which room systems it takes offline.
+    EstateOutage,
 }
 
 impl Stream {
@@ -55,6 +57,7 @@ impl Stream {
             Stream::Emit => 10,
             Stream::Lifecycle => 11,
             Stream::UpdateEffects => 12,
+            Stream::EstateOutage => 13,
             Stream::Peripheral(slot) => 0x1_0000 + slot as u64,
             Stream::NoiseBurst(slot) => 0x2_0000 + slot as u64,
         }

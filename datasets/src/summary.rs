@@ -22,7 +22,7 @@ pub struct Summary {
     /// Events emitted late, out of order.
     pub late: u64,
     /// Injected faults per type, indexed like [`FaultType::ALL`].
-    pub faults: [u64; 5],
+    pub faults: [u64; 6],
     /// Bytes of the NDJSON stream: every line plus its newline.
     pub bytes: u64,
 }

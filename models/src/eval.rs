@@ -1,7 +1,7 @@
 //! Judging detection against labelled faults, by events (docs/incidents.md, "Judging detection").
 //!
-//! An incident matches a fault when it concerns the fault's peripheral (for `device_offline`,
-//! its device) and opens between 10 minutes before the fault starts and 60 minutes after it
+//! An incident matches a fault when it concerns the fault's peripheral (for `device_offline` and
+//! `estate_outage`, its device) and opens between 10 minutes before the fault starts and 60 minutes after it
 //! ends. A fault counts once, detected or not (no point adjustment). Every judged incident is
 //! either true (it matches some fault; it is counted for that fault's type) or false (counted
 //! against the fault type its kind claims: `device_offline` → device_offline,
@@ -20,18 +20,19 @@ use crate::error::{Error, Result};
 const MIN: Micros = 60_000_000;
 
 /// Fault types of the simulator's `faults.csv`, in report order.
-pub const FAULT_TYPES: [&str; 5] = [
+pub const FAULT_TYPES: [&str; 6] = [
     "gradual_degradation",
     "intermittent_disconnects",
     "post_update_regression",
     "sudden_failure",
     "device_offline",
+    "estate_outage",
 ];
 
 /// One labelled fault (a row of `faults.csv`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LabelledFault {
-    /// The peripheral; `None` for `device_offline`.
+    /// The peripheral; `None` for `device_offline` and `estate_outage`.
     pub peripheral_id: Option<String>,
     /// The room system.
     pub device_id: String,

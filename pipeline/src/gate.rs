@@ -192,6 +192,29 @@ impl ImpactRow {
         )
     }
 
+    /// For a halted release that is not firmware: the firmware releases halted in the same ring
+    /// whose first update came within 7 days of this one's. An app, OS or agent release is
+    /// charged with its room systems' peripheral incidents too (reports.md), so a bad firmware
+    /// rolling through the same rooms in the same week makes it look bad as well; those are
+    /// the releases to judge first. Empty for every other row.
+    pub fn halted_alongside<'a>(&self, rows: &'a [ImpactRow]) -> Vec<&'a ImpactRow> {
+        if self.verdict != Verdict::Halt || self.component == "firmware" {
+            return Vec::new();
+        }
+        let Some(at) = self.first_update_at else {
+            return Vec::new();
+        };
+        rows.iter()
+            .filter(|r| {
+                r.component == "firmware"
+                    && r.verdict == Verdict::Halt
+                    && r.ring == self.ring
+                    && r.first_update_at
+                        .is_some_and(|t| (t - at).abs() < chrono::TimeDelta::days(7))
+            })
+            .collect()
+    }
+
     /// Why the verdict is what it is, in one line.
     pub fn why(&self) -> String {
         let because = match self.verdict {
@@ -254,6 +277,40 @@ mod tests {
             p_value: 0.00001,
             verdict,
         }
+    }
+
+    #[test]
+    fn a_halted_agent_release_names_the_firmware_halted_in_its_ring_that_week() {
+        let at = |day: u32| {
+            chrono::NaiveDate::from_ymd_opt(2026, 11, day)
+                .and_then(|d| d.and_hms_opt(3, 0, 0))
+                .map(|t| t.and_utc())
+        };
+        let mut agent = row(Verdict::Halt);
+        agent.component = "admin_agent".into();
+        agent.first_update_at = at(12);
+        let mut firmware = row(Verdict::Halt);
+        firmware.first_update_at = at(13);
+        let mut other_ring = firmware.clone();
+        other_ring.ring = Some("validation".into());
+        let mut weeks_later = firmware.clone();
+        weeks_later.first_update_at = at(25);
+        let mut promoted = firmware.clone();
+        promoted.verdict = Verdict::Promote;
+        let rows = vec![
+            agent.clone(),
+            firmware.clone(),
+            other_ring,
+            weeks_later,
+            promoted,
+        ];
+        assert_eq!(agent.halted_alongside(&rows), vec![&firmware]);
+        assert!(
+            firmware.halted_alongside(&rows).is_empty(),
+            "firmware is judged alone"
+        );
+        agent.verdict = Verdict::Promote;
+        assert!(agent.halted_alongside(&rows).is_empty());
     }
 
     #[test]

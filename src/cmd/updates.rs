@@ -110,6 +110,17 @@ fn gate(args: GateArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(1));
         };
         println!("{}", row.why());
+        let alongside = row.halted_alongside(&rows);
+        if !alongside.is_empty() {
+            let names: Vec<String> = alongside.iter().map(|r| r.release()).collect();
+            println!(
+                "note: {} is halted too, its first update within a week of this release's: \
+                 this release is charged with its room systems' peripheral incidents as well, \
+                 so it may be sharing that firmware's blame; judge the firmware first \
+                 (docs/maintenance-and-updates.md)",
+                names.join(", ")
+            );
+        }
         Ok(ExitCode::from(exit_code(row.verdict)))
     })
 }

@@ -74,7 +74,7 @@ fn detect_opens_incidents_once_and_eval_judges_them_against_the_faults() {
         .success();
     let v: serde_json::Value = serde_json::from_slice(&eval.get_output().stdout).unwrap();
     let types = v["types"].as_array().unwrap();
-    assert_eq!(types.len(), 5);
+    assert_eq!(types.len(), 6);
     let faults: u64 = types.iter().map(|t| t["faults"].as_u64().unwrap()).sum();
     let detected: u64 = types.iter().map(|t| t["detected"].as_u64().unwrap()).sum();
     assert!(faults > 0 && detected > 0, "{v}");

@@ -385,3 +385,49 @@ fn list_and_end_show_and_close_windows() {
         .code(1)
         .stderr(predicate::str::contains("maintenance list --all"));
 }
+
+#[test]
+fn updates_gate_refuses_an_unknown_component_and_names_the_releases_taken_for_an_unknown_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    fleet(&lake, dir.path());
+    roomsight()
+        .args(["detect", "--lake"])
+        .arg(&lake)
+        .assert()
+        .success();
+    let gate = |component: &str, version: &str, ring: &str| {
+        roomsight()
+            .args(["updates", "gate", "--lake"])
+            .arg(&lake)
+            .args([
+                "--component",
+                component,
+                "--version",
+                version,
+                "--ring",
+                ring,
+            ])
+            .args(["--as-of", "2026-11-25T00:00:00Z"])
+            .assert()
+    };
+    // A component that is not one of the five is a wrong command line.
+    gate("frimware", "1.3.0", "pilot")
+        .code(2)
+        .stderr(predicate::str::contains("frimware").and(predicate::str::contains("firmware")));
+    // A version, or a ring, no target has taken: exit 1, naming what was taken.
+    for (version, ring) in [("9.9.9", "pilot"), ("1.3.0", "general")] {
+        gate("firmware", version, ring).code(1).stderr(
+            predicate::str::contains(format!("firmware {version}")).and(predicate::str::contains(
+                "releases taken so far: 1.3.0 (pilot)",
+            )),
+        );
+    }
+    // The release both cameras took: two targets are too few to judge.
+    gate("firmware", "1.3.0", "pilot")
+        .code(3)
+        .stdout(predicate::str::starts_with(
+            "hold: firmware 1.3.0 in ring pilot:",
+        ))
+        .stdout(predicate::str::contains("only 2 targets"));
+}

@@ -61,7 +61,8 @@ fn faults_csv_lists_every_fault_type() {
         let cols: Vec<&str> = line.split(',').collect();
         assert_eq!(cols.len(), 6, "{line}");
         let ty = FaultType::parse(cols[3]).unwrap_or_else(|| panic!("unknown type in {line}"));
-        assert_eq!(cols[0].is_empty(), ty == FaultType::DeviceOffline, "{line}");
+        let room_wide = matches!(ty, FaultType::DeviceOffline | FaultType::EstateOutage);
+        assert_eq!(cols[0].is_empty(), room_wide, "{line}");
         assert!(ms(cols[4]) < ms(cols[5]), "{line}");
         assert!(cols[4].ends_with('Z') && cols[5].ends_with('Z'));
         seen.insert(ty);
@@ -182,8 +183,9 @@ fn healthy_cameras_and_microphones_stay_in_their_band() {
 #[test]
 fn device_offline_sends_nothing() {
     let sim = faulty();
-    let faults = sim.faults(FaultType::DeviceOffline);
+    let mut faults = sim.faults(FaultType::DeviceOffline);
     assert!(!faults.is_empty());
+    faults.extend(sim.faults(FaultType::EstateOutage));
     for f in faults {
         let (start, end) = (ms(&f.start.to_string()), ms(&f.end.to_string()));
         assert!(end - start >= 20 * 60_000, "{f:?}");
@@ -204,6 +206,28 @@ fn device_offline_sends_nothing() {
             "{f:?}"
         );
     }
+}
+
+#[test]
+fn the_estate_outage_takes_most_room_systems_offline_on_one_day() {
+    let sim = faulty();
+    let outage = sim.faults(FaultType::EstateOutage);
+    let rooms = sim.fleet.rooms().len();
+    assert!(
+        outage.len() * 2 >= rooms,
+        "{} of {rooms} rooms",
+        outage.len()
+    );
+    let starts: BTreeSet<String> = outage.iter().map(|f| f.start.to_string()).collect();
+    assert_eq!(starts.len(), 1, "one outage, all at once: {starts:?}");
+    for f in &outage {
+        let hours = (ms(&f.end.to_string()) - ms(&f.start.to_string())) as f64 / HOUR as f64;
+        assert!((2.0..=4.5).contains(&hours), "{f:?}");
+    }
+    assert!(
+        healthy().fleet.faults().is_empty(),
+        "no bad day without faults"
+    );
 }
 
 #[test]
