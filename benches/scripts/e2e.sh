@@ -25,14 +25,8 @@ days="${2:-7}"
 procs="${3:-1}"
 partitions="${PARTITIONS:-4}"
 start="2026-10-05"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/roomsight/target}"
-if [ -z "${ROOMSIGHT_BIN:-}" ]; then
-  cargo build --release --locked --quiet --bin roomsight
-  ROOMSIGHT_BIN="$CARGO_TARGET_DIR/release/roomsight"
-fi
-for v in $(env | grep -o '^ROOMSIGHT_[A-Z_]*' | grep -v '^ROOMSIGHT_BIN$\|^ROOMSIGHT_BENCH_DIR$'); do unset "$v"; done
-export ROOMSIGHT_LOG=warn
-python="${PYTHON:-$HOME/.cache/roomsight/venv/bin/python}"
+source benches/scripts/lib.sh
+bench_binary
 bench="${ROOMSIGHT_BENCH_DIR:-$HOME/.cache/roomsight/bench}"
 work="$bench/e2e-$rooms-$days"
 mkdir -p "$work"
@@ -55,16 +49,7 @@ step simulate "$ROOMSIGHT_BIN" simulate "${sim[@]}" --out "$work/fleet"
 messages=$(wc -l < "$work/fleet/events.ndjson")
 ndjson_bytes=$(stat -c %s "$work/fleet/events.ndjson")
 
-free_port() { "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-port=$(free_port)
-controller=$(free_port)
-rm -rf "$work/kafka"
-# The broker runs until this script exits (its watchdog follows this shell's pid).
-scripts/kafka-broker run "$work/kafka" "$port" "$controller" $$ &
-broker=$!
-pids=()
-cleanup() { kill "$broker" "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
-trap cleanup EXIT
+start_broker "$work/kafka"
 scripts/kafka-broker topic "$port" room-telemetry "$partitions"
 kafka=(--brokers "127.0.0.1:$port" --topic room-telemetry)
 

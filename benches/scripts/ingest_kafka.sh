@@ -23,14 +23,8 @@ days="${2:-1}"
 partitions="${PARTITIONS:-4 12}"
 processes="${PROCESSES:-1 2}"
 repeat="${REPEAT:-1}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/roomsight/target}"
-if [ -z "${ROOMSIGHT_BIN:-}" ]; then
-  cargo build --release --locked --quiet --bin roomsight
-  ROOMSIGHT_BIN="$CARGO_TARGET_DIR/release/roomsight"
-fi
-for v in $(env | grep -o '^ROOMSIGHT_[A-Z_]*' | grep -v '^ROOMSIGHT_BIN$\|^ROOMSIGHT_BENCH_DIR$'); do unset "$v"; done
-export ROOMSIGHT_LOG=warn
-python="${PYTHON:-$HOME/.cache/roomsight/venv/bin/python}"
+source benches/scripts/lib.sh
+bench_binary
 work="${ROOMSIGHT_BENCH_DIR:-$HOME/.cache/roomsight/bench}/ingest-kafka-$rooms-$days"
 mkdir -p "$work"
 
@@ -42,16 +36,7 @@ messages=$(wc -l < "$work/fleet/events.ndjson")
 # Payload bytes: the NDJSON file without its newlines.
 payload=$(($(stat -c %s "$work/fleet/events.ndjson") - messages))
 
-free_port() { "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-port=$(free_port)
-controller=$(free_port)
-rm -rf "$work/kafka"
-# The broker runs until this script exits (its watchdog follows this shell's pid).
-scripts/kafka-broker run "$work/kafka" "$port" "$controller" $$ &
-broker=$!
-pids=()
-cleanup() { kill "$broker" "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
-trap cleanup EXIT
+start_broker "$work/kafka"
 
 echo "$rooms rooms x $days days: $messages messages, $((payload / 1048576)) MiB of payload; broker log $work/kafka/broker.log"
 echo

@@ -12,6 +12,7 @@
 //! It uses `queries` for SQL and `models` for anomaly scores; it must not parse telemetry
 //! itself (that is `ingest`) nor embed SQL text outside `queries`.
 
+mod batch_log;
 pub mod dashboard;
 pub mod detect;
 pub mod feed;

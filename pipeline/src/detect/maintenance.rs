@@ -18,7 +18,7 @@ use roomsight_models::features::{self, PeripheralSeries};
 use roomsight_queries::Catalog;
 use serde_json::Value;
 
-use super::error::{DetectError, Result};
+use super::error::Result;
 use crate::incidents::model::rfc3339;
 use crate::incidents::timeline::RESOLVE_AFTER;
 use crate::incidents::{IncidentKey, Incidents, Kind, Observation, State};
@@ -116,14 +116,7 @@ pub fn leave_out_excused(
 /// Every window of `effective_maintenance_windows`.
 pub async fn windows(catalog: &Catalog) -> Result<Vec<ActiveWindow>> {
     let rule = "maintenance_windows";
-    let df = catalog
-        .query(WINDOWS, &[])
-        .await
-        .map_err(|source| DetectError::Query { rule, source })?;
-    let batches = df
-        .collect()
-        .await
-        .map_err(|source| DetectError::Collect { rule, source })?;
+    let batches = super::query::collect(catalog, rule, WINDOWS, &[]).await?;
     let mut out = Vec::new();
     for b in &batches {
         let (id, room, device, kinds) = (

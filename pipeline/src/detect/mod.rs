@@ -173,14 +173,7 @@ async fn detect_with_windows(
 /// Each room's time zone from the room directory (`rooms`); UTC for rooms not in it.
 pub async fn room_zones(catalog: &Catalog) -> Result<HashMap<String, Tz>> {
     let rule = "rooms";
-    let df = catalog
-        .query("SELECT room_id, timezone FROM rooms", &[])
-        .await
-        .map_err(|source| DetectError::Query { rule, source })?;
-    let batches = df
-        .collect()
-        .await
-        .map_err(|source| DetectError::Collect { rule, source })?;
+    let batches = query::collect(catalog, rule, "SELECT room_id, timezone FROM rooms", &[]).await?;
     let mut out = HashMap::new();
     for b in &batches {
         let (room, tz) = (strings(b, rule, "room_id")?, strings(b, rule, "timezone")?);
@@ -226,18 +219,14 @@ pub async fn detect_and_apply(
 /// The first and last dates the lake has heartbeats for; `None` when it has none.
 pub async fn lake_dates(catalog: &Catalog) -> Result<Option<DateRange>> {
     let rule = "lake_dates";
-    let df = catalog
-        .query(
-            "SELECT CAST(MIN(date) AS VARCHAR) AS first, CAST(MAX(date) AS VARCHAR) AS last \
-             FROM heartbeats",
-            &[],
-        )
-        .await
-        .map_err(|source| DetectError::Query { rule, source })?;
-    let batches = df
-        .collect()
-        .await
-        .map_err(|source| DetectError::Collect { rule, source })?;
+    let batches = query::collect(
+        catalog,
+        rule,
+        "SELECT CAST(MIN(date) AS VARCHAR) AS first, CAST(MAX(date) AS VARCHAR) AS last \
+         FROM heartbeats",
+        &[],
+    )
+    .await?;
     let Some(b) = batches.iter().find(|b| b.num_rows() > 0) else {
         return Ok(None);
     };

@@ -32,8 +32,18 @@ pub(crate) async fn run(
     params.extend(extra.iter().cloned());
     // Only bind the parameters the text uses (DataFusion rejects unused ones in some versions).
     params.retain(|(name, _)| sql.contains(&format!("${name}")));
+    collect(catalog, rule, sql, &params).await
+}
+
+/// Runs `sql` with `params` for `rule` and collects its batches.
+pub(crate) async fn collect(
+    catalog: &Catalog,
+    rule: &'static str,
+    sql: &str,
+    params: &[(&str, ScalarValue)],
+) -> Result<Vec<RecordBatch>> {
     let df = catalog
-        .query(sql, &params)
+        .query(sql, params)
         .await
         .map_err(|source| DetectError::Query { rule, source })?;
     df.collect()

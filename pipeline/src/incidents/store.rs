@@ -9,7 +9,6 @@
 
 use std::sync::Arc;
 
-use futures::TryStreamExt;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use roomsight_ingest::lake::store::Lake;
@@ -54,29 +53,12 @@ impl IncidentStore {
 
     /// The batch numbers present, ascending.
     async fn batches(&self) -> Result<Vec<u64>> {
-        let dir = Path::from(INCIDENT_EVENTS_DIR.trim_end_matches('/'));
-        let metas: Vec<_> = match self.store.list(Some(&dir)).try_collect().await {
-            Ok(m) => m,
-            Err(object_store::Error::NotFound { .. }) => Vec::new(),
-            Err(source) => {
-                return Err(IncidentError::List {
-                    dir: dir.to_string(),
-                    source,
-                });
-            }
-        };
-        let mut numbers: Vec<u64> = metas
-            .iter()
-            .filter_map(|m| {
-                m.location
-                    .filename()?
-                    .strip_suffix(".parquet")?
-                    .parse()
-                    .ok()
+        crate::batch_log::numbers(self.store.as_ref(), INCIDENT_EVENTS_DIR)
+            .await
+            .map_err(|source| IncidentError::List {
+                dir: INCIDENT_EVENTS_DIR.trim_end_matches('/').to_string(),
+                source,
             })
-            .collect();
-        numbers.sort_unstable();
-        Ok(numbers)
     }
 
     /// Reads every event.

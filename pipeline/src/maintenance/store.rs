@@ -17,7 +17,6 @@ use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
-use futures::TryStreamExt;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use roomsight_ingest::lake::store::Lake;
@@ -48,29 +47,12 @@ impl MaintenanceStore {
     }
 
     async fn batches(&self) -> Result<Vec<u64>> {
-        let dir = Path::from(MAINTENANCE_WINDOWS_DIR.trim_end_matches('/'));
-        let metas: Vec<_> = match self.store.list(Some(&dir)).try_collect().await {
-            Ok(m) => m,
-            Err(object_store::Error::NotFound { .. }) => Vec::new(),
-            Err(source) => {
-                return Err(MaintenanceError::List {
-                    dir: dir.to_string(),
-                    source,
-                });
-            }
-        };
-        let mut numbers: Vec<u64> = metas
-            .iter()
-            .filter_map(|m| {
-                m.location
-                    .filename()?
-                    .strip_suffix(".parquet")?
-                    .parse()
-                    .ok()
+        crate::batch_log::numbers(self.store.as_ref(), MAINTENANCE_WINDOWS_DIR)
+            .await
+            .map_err(|source| MaintenanceError::List {
+                dir: MAINTENANCE_WINDOWS_DIR.trim_end_matches('/').to_string(),
+                source,
             })
-            .collect();
-        numbers.sort_unstable();
-        Ok(numbers)
     }
 
     /// Every event, in batch order.
