@@ -46,7 +46,9 @@ pub(crate) struct Args {
     pub(crate) files: Vec<PathBuf>,
 
     /// Exit once caught up: every assigned partition at its end (or the files read) and
-    /// everything committed.
+    /// everything committed, and, in a group, the lake holding the other members' partitions up
+    /// to their ends at that moment (a killed member's partitions are taken over when its
+    /// session expires, then read).
     #[arg(long, env = "ROOMSIGHT_ONCE")]
     pub(crate) once: bool,
 

@@ -265,6 +265,33 @@ impl TelemetryConsumer {
             })
     }
 
+    /// The topic's partitions, from the cluster's metadata.
+    pub fn partitions(&self, timeout: Duration) -> KafkaResult<Vec<i32>> {
+        let metadata = self
+            .consumer
+            .fetch_metadata(Some(&self.topic), timeout)
+            .map_err(|source| KafkaError::Consume {
+                topic: self.topic.clone(),
+                source,
+            })?;
+        Ok(metadata
+            .topics()
+            .iter()
+            .filter(|t| t.name() == self.topic)
+            .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+            .collect())
+    }
+
+    /// The first offset a partition still holds and its end (low and high watermarks).
+    pub fn watermarks(&self, partition: i32, timeout: Duration) -> KafkaResult<(i64, i64)> {
+        self.consumer
+            .fetch_watermarks(&self.topic, partition, timeout)
+            .map_err(|source| KafkaError::Consume {
+                topic: self.topic.clone(),
+                source,
+            })
+    }
+
     /// The end (high watermark) of a partition: the offset the next produced message will get.
     pub fn end_offset(&self, partition: i32, timeout: Duration) -> KafkaResult<i64> {
         self.consumer

@@ -128,6 +128,10 @@ pub fn run(
     let mut last_warning = None;
     // Per partition: the expected offset a gap was seen at and re-checked by seeking back to it.
     let mut rechecked: BTreeMap<i32, i64> = BTreeMap::new();
+    // `--once`: the ends of the partitions other members owned when this one first caught up,
+    // and when the lake was last checked against them.
+    let mut others_ends: Option<BTreeMap<i32, i64>> = None;
+    let mut last_group_check: Option<Instant> = None;
     let result = loop {
         if shutdown.requested() {
             tracing::info!("stop requested: committing what was read");
@@ -245,9 +249,23 @@ pub fn run(
             report_lag(&consumer, &metrics, &topic, &assigned, &positions);
             last_lag = Instant::now();
         }
-        if config.once && caught_up && !lock(&writer).has_pending() {
-            tracing::info!(partitions = ?assigned, "caught up: every assigned partition is at its end and committed");
-            break Ok(());
+        if config.once
+            && caught_up
+            && !lock(&writer).has_pending()
+            && last_group_check.is_none_or(|t| t.elapsed() >= GROUP_CHECK_EVERY)
+        {
+            last_group_check = Some(Instant::now());
+            match group_landed(&consumer, &writer, &source, &assigned, &mut others_ends) {
+                Ok(true) => {
+                    tracing::info!(partitions = ?assigned, "caught up: every assigned partition is at its end and committed, and the lake holds the rest of the topic");
+                    break Ok(());
+                }
+                Ok(false) => tracing::debug!(
+                    waiting_for = ?others_ends,
+                    "caught up on this member's partitions; waiting until the lake holds the others' too"
+                ),
+                Err(e) => tracing::debug!(error = %e, "could not check the rest of the topic yet"),
+            }
         }
     };
     let mut w = lock(&writer);
@@ -329,6 +347,49 @@ fn flush(
             }
         }
     }
+}
+
+/// How often a caught-up `--once` member checks the lake for the partitions it does not own.
+const GROUP_CHECK_EVERY: Duration = Duration::from_millis(500);
+
+/// `--once`: whether the lake holds the topic's other partitions (those this member does not
+/// own) up to the ends they had when this member first caught up. A member's own partitions
+/// being at their end is not enough in a group: a member that was killed keeps its partitions
+/// until its session expires, and a closing member that exited meanwhile would leave them
+/// unread. Waiting here, it gets them in the rebalance that follows the expiry; live members
+/// land theirs and the lake shows it. Empty partitions need nothing.
+fn group_landed(
+    consumer: &TelemetryConsumer,
+    writer: &Mutex<LakeWriter>,
+    source: &str,
+    assigned: &BTreeSet<i32>,
+    others_ends: &mut Option<BTreeMap<i32, i64>>,
+) -> Result<bool, String> {
+    let timeout = Duration::from_secs(5);
+    let ends = match others_ends {
+        Some(ends) => ends,
+        None => {
+            let mut ends = BTreeMap::new();
+            for p in consumer.partitions(timeout).map_err(|e| e.to_string())? {
+                if assigned.contains(&p) {
+                    continue;
+                }
+                let (low, high) = consumer.watermarks(p, timeout).map_err(|e| e.to_string())?;
+                if high > low {
+                    ends.insert(p, high);
+                }
+            }
+            others_ends.insert(ends)
+        }
+    };
+    if ends.keys().all(|p| assigned.contains(p)) {
+        return Ok(true);
+    }
+    let mut w = lock(writer);
+    w.refresh().map_err(|e| e.to_string())?;
+    Ok(ends.iter().all(|(p, &end)| {
+        assigned.contains(p) || w.next_offset(source, *p).is_some_and(|next| next >= end)
+    }))
 }
 
 fn report_lag(
