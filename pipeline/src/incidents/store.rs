@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
+use object_store::{ObjectStore, ObjectStoreExt};
 use roomsight_ingest::lake::store::Lake;
 use roomsight_queries::tables::INCIDENT_EVENTS_DIR;
 use tracing::instrument;
@@ -107,20 +107,13 @@ impl IncidentStore {
         }
         let bytes = encode(events).map_err(|source| IncidentError::Encode { source })?;
         let n = after + 1;
-        let path = batch_path(n);
-        let options = PutOptions {
-            mode: PutMode::Create,
-            ..PutOptions::default()
-        };
-        match self
-            .store
-            .put_opts(&path, PutPayload::from(bytes), options)
+        match crate::batch_log::create(self.store.as_ref(), INCIDENT_EVENTS_DIR, n, bytes.into())
             .await
         {
-            Ok(_) => Ok(Some(n)),
-            Err(object_store::Error::AlreadyExists { .. }) => Ok(None),
+            Ok(true) => Ok(Some(n)),
+            Ok(false) => Ok(None),
             Err(source) => Err(IncidentError::Write {
-                path: path.to_string(),
+                path: batch_path(n).to_string(),
                 source,
             }),
         }
@@ -147,5 +140,5 @@ pub(crate) const MAX_ATTEMPTS: u32 = 20;
 
 /// The path of batch `n`.
 pub fn batch_path(n: u64) -> Path {
-    Path::from(format!("{INCIDENT_EVENTS_DIR}{n:020}.parquet"))
+    crate::batch_log::path(INCIDENT_EVENTS_DIR, n)
 }

@@ -18,7 +18,7 @@ use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
+use object_store::{ObjectStore, ObjectStoreExt};
 use roomsight_ingest::lake::store::Lake;
 use roomsight_queries::tables::{MAINTENANCE_WINDOWS_DIR, maintenance_window_events_schema};
 
@@ -78,28 +78,25 @@ impl MaintenanceStore {
 
     /// Appends `events` as the next free batch; returns its number.
     pub async fn append(&self, events: &[WindowEvent]) -> Result<u64> {
-        let bytes = encode(events).map_err(|source| MaintenanceError::Encode { source })?;
+        let bytes =
+            Bytes::from(encode(events).map_err(|source| MaintenanceError::Encode { source })?);
         let mut n = self.batches().await?.last().copied().unwrap_or(0) + 1;
         for _ in 0..MAX_ATTEMPTS {
-            let path = batch_path(n);
-            let options = PutOptions {
-                mode: PutMode::Create,
-                ..PutOptions::default()
-            };
-            match self
-                .store
-                .put_opts(&path, PutPayload::from(bytes.clone()), options)
-                .await
-            {
-                Ok(_) => return Ok(n),
-                Err(object_store::Error::AlreadyExists { .. }) => n += 1,
-                Err(source) => {
-                    return Err(MaintenanceError::Write {
-                        path: path.to_string(),
-                        source,
-                    });
-                }
+            let created = crate::batch_log::create(
+                self.store.as_ref(),
+                MAINTENANCE_WINDOWS_DIR,
+                n,
+                bytes.clone(),
+            )
+            .await
+            .map_err(|source| MaintenanceError::Write {
+                path: batch_path(n).to_string(),
+                source,
+            })?;
+            if created {
+                return Ok(n);
             }
+            n += 1;
         }
         Err(MaintenanceError::Contended {
             attempts: MAX_ATTEMPTS,
@@ -109,7 +106,7 @@ impl MaintenanceStore {
 
 /// The path of batch `n`.
 fn batch_path(n: u64) -> Path {
-    Path::from(format!("{MAINTENANCE_WINDOWS_DIR}{n:020}.parquet"))
+    crate::batch_log::path(MAINTENANCE_WINDOWS_DIR, n)
 }
 
 fn encode(events: &[WindowEvent]) -> Result<Vec<u8>, datafusion::parquet::errors::ParquetError> {
